@@ -30,10 +30,10 @@
 #define ATIVA_DESCRIPTION_MAX 4000
 
 typedef enum ativa_conv_phase {
-    ATIVA_CONV_OPEN = 0,        /**< window open: the agent writes freely */
-    ATIVA_CONV_AWAITING_REPLY,  /**< window closed, template sent: composer disabled until reply */
-    ATIVA_CONV_CLOSED,          /**< window expired during the chat: a template is needed */
-    ATIVA_CONV_FINALIZED,       /**< finished; nothing more can be sent */
+    ATIVA_CONV_OPEN = 0,       /**< window open: the agent writes freely */
+    ATIVA_CONV_AWAITING_REPLY, /**< window closed, template sent: composer disabled until reply */
+    ATIVA_CONV_CLOSED,         /**< window expired during the chat: a template is needed */
+    ATIVA_CONV_FINALIZED,      /**< finished; nothing more can be sent */
 } ativa_conv_phase;
 
 /** The persistent state of a conversation (plain data: copy, store and compare freely). */
@@ -45,17 +45,18 @@ typedef struct ativa_conv_state {
 
 /** What a console shows for a conversation at an instant. */
 typedef struct ativa_conv_view {
-    ativa_conv_phase phase;   /**< the phase at that instant (expiry applied) */
+    ativa_conv_phase phase; /**< the phase at that instant (expiry applied) */
     bool window_open;
-    int64_t expires_at_ms;    /**< window expiry, or ATIVA_NEVER if the customer never wrote */
-    bool composer_enabled;    /**< free text allowed */
-    bool alert;               /**< the "more than 24 hours" alert is shown */
-    bool offer_template;      /**< "+Selecionar Template" is offered */
+    int64_t expires_at_ms; /**< window expiry, or ATIVA_NEVER if the customer never wrote */
+    bool composer_enabled; /**< free text allowed */
+    bool alert;            /**< the "more than 24 hours" alert is shown */
+    bool offer_template;   /**< "+Selecionar Template" is offered */
 } ativa_conv_view;
 
 /**
  * Start a conversation created by an agent.
- * @param last_inbound_ms  the customer's last inbound message on that line, or ATIVA_NEVER.
+ * @param last_inbound_ms  the customer's last inbound message on that line, or ATIVA_NEVER (any
+ *                         negative value is read as ATIVA_NEVER).
  * @param with_template    true when the creation sends a template.
  * @return ATIVA_OK (phase OPEN if the window is open, else AWAITING_REPLY);
  *         ATIVA_ERR_TEMPLATE_REQUIRED when the window is closed and no template is sent;
@@ -67,7 +68,7 @@ ativa_err ativa_conv_start(ativa_conv_state *st, int64_t last_inbound_ms, int64_
 /**
  * Start a conversation because a customer wrote and had none open (it goes to the shared queue).
  * @return ATIVA_OK (phase OPEN, or CLOSED if the message is already older than the window);
- *         ATIVA_ERR_INVALID_ARGUMENT for a non-positive window length.
+ *         ATIVA_ERR_INVALID_ARGUMENT for a non-positive window length or a negative inbound_ms.
  */
 ativa_err ativa_conv_start_inbound(ativa_conv_state *st, int64_t inbound_ms, int64_t window_ms,
                                    int64_t now_ms);
@@ -95,7 +96,9 @@ ativa_err ativa_conv_template_sent(ativa_conv_state *st, int64_t now_ms);
 /**
  * The customer wrote (message time inbound_ms, which may be older than now_ms when Meta delivers
  * late). The window runs from the newest inbound message seen.
- * @return ATIVA_OK (phase OPEN if the window is open at now_ms); ATIVA_ERR_CONVERSATION_FINALIZED.
+ * A message too old to reopen the window leaves the phase as it was (expiry applied).
+ * @return ATIVA_OK (phase OPEN if the window is open at now_ms); ATIVA_ERR_CONVERSATION_FINALIZED;
+ *         ATIVA_ERR_INVALID_ARGUMENT for a negative inbound_ms (state unchanged).
  */
 ativa_err ativa_conv_customer_replied(ativa_conv_state *st, int64_t inbound_ms, int64_t now_ms);
 
@@ -108,7 +111,11 @@ ativa_err ativa_conv_customer_replied(ativa_conv_state *st, int64_t inbound_ms, 
  */
 ativa_err ativa_conv_finalize(ativa_conv_state *st, const char *description, int64_t now_ms);
 
-/** What a console shows at now_ms (expiry applied to a copy; st is not changed). */
+/**
+ * What a console shows at now_ms (expiry applied to a copy; st is not changed).
+ * OPEN: composer enabled, no alert. AWAITING_REPLY and CLOSED: composer disabled, alert and
+ * "+Selecionar Template" shown. FINALIZED: nothing enabled or shown.
+ */
 ativa_conv_view ativa_conv_view_at(const ativa_conv_state *st, int64_t now_ms);
 
 /**
@@ -117,7 +124,10 @@ ativa_conv_view ativa_conv_view_at(const ativa_conv_state *st, int64_t now_ms);
  */
 int64_t ativa_conv_next_change_ms(const ativa_conv_state *st);
 
-/** "open", "awaiting_reply", "closed", "finalized" (protocol and storage spelling). */
+/**
+ * "open", "awaiting_reply", "closed", "finalized" (protocol and storage spelling); "invalid" for a
+ * value outside the enum. Static strings, never NULL.
+ */
 const char *ativa_conv_phase_name(ativa_conv_phase phase);
 
 /** Inverse of ativa_conv_phase_name. @return ATIVA_OK or ATIVA_ERR_INVALID_ARGUMENT. */
