@@ -15,15 +15,15 @@
 #define ATIVA_TEXT_MAX_CHARS 4096
 
 typedef enum ativa_msg_direction {
-    ATIVA_DIR_IN = 0,  /**< from the customer */
-    ATIVA_DIR_OUT,     /**< from an agent */
+    ATIVA_DIR_IN = 0, /**< from the customer */
+    ATIVA_DIR_OUT,    /**< from an agent */
 } ativa_msg_direction;
 
 typedef enum ativa_msg_kind {
     ATIVA_MSG_TEXT = 0,
-    ATIVA_MSG_TEMPLATE,     /**< outbound template */
-    ATIVA_MSG_BUTTON,       /**< template quick-reply tap */
-    ATIVA_MSG_INTERACTIVE,  /**< interactive button_reply or list_reply */
+    ATIVA_MSG_TEMPLATE,    /**< outbound template */
+    ATIVA_MSG_BUTTON,      /**< template quick-reply tap */
+    ATIVA_MSG_INTERACTIVE, /**< interactive button_reply or list_reply */
     ATIVA_MSG_IMAGE,
     ATIVA_MSG_AUDIO,
     ATIVA_MSG_VIDEO,
@@ -44,7 +44,7 @@ typedef enum ativa_msg_kind {
  * before its answer was stored: it is never resent silently; a later status webhook resolves it.
  */
 typedef enum ativa_msg_status {
-    ATIVA_STATUS_NONE = 0,   /**< inbound messages have no delivery status */
+    ATIVA_STATUS_NONE = 0, /**< inbound messages have no delivery status */
     ATIVA_STATUS_QUEUED,
     ATIVA_STATUS_SENDING,
     ATIVA_STATUS_UNKNOWN,
@@ -59,18 +59,31 @@ typedef enum ativa_msg_status {
 /**
  * Would moving from `current` to `next` go forward? False for the same status (a redelivery),
  * for any move backwards (read -> delivered) and for any move out of FAILED.
- * UNKNOWN may move to any status from ACCEPTED on, or to FAILED.
+ * UNKNOWN may move to any status from ACCEPTED on, or to FAILED; QUEUED and SENDING may move to
+ * UNKNOWN. NONE (inbound) is neither left nor reached, and values outside the enum never advance.
  */
 bool ativa_msg_status_advances(ativa_msg_status current, ativa_msg_status next);
 
-/** "text", "template", "button", ... (protocol and storage spelling). */
+/**
+ * "text", "template", "button", ... (protocol and storage spelling: Meta's "type" words);
+ * "invalid" outside the enum. A static string, never NULL.
+ */
 const char *ativa_msg_kind_name(ativa_msg_kind kind);
-/** @return ATIVA_OK or ATIVA_ERR_INVALID_ARGUMENT. */
+/**
+ * Exact inverse of ativa_msg_kind_name ("invalid" is not a name).
+ * @return ATIVA_OK; ATIVA_ERR_INVALID_ARGUMENT for NULL or an unknown name (out unchanged).
+ */
 ativa_err ativa_msg_kind_parse(const char *name, ativa_msg_kind *out);
 
-/** "none", "queued", "sending", "unknown", "accepted", "sent", "delivered", "read", "failed". */
+/**
+ * "none", "queued", "sending", "unknown", "accepted", "sent", "delivered", "read", "failed";
+ * "invalid" outside the enum. A static string, never NULL.
+ */
 const char *ativa_msg_status_name(ativa_msg_status status);
-/** @return ATIVA_OK or ATIVA_ERR_INVALID_ARGUMENT. */
+/**
+ * Exact inverse of ativa_msg_status_name ("invalid" is not a name).
+ * @return ATIVA_OK; ATIVA_ERR_INVALID_ARGUMENT for NULL or an unknown name (out unchanged).
+ */
 ativa_err ativa_msg_status_parse(const char *name, ativa_msg_status *out);
 
 #endif
