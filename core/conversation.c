@@ -137,6 +137,7 @@ int64_t ativa_conv_next_change_ms(const ativa_conv_state *st)
 {
     if (st->phase != ATIVA_CONV_OPEN)
         return ATIVA_NEVER;
+    /* Only the expiry is wanted, and it does not depend on the instant asked about. */
     return ativa_window_at(st->last_inbound_ms, st->window_ms, 0).expires_at_ms;
 }
 
