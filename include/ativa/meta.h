@@ -157,9 +157,15 @@ typedef struct ativa_meta_batch {
  * rejected and no batch is returned. Storing half a body and answering non-200 would make Meta
  * redeliver all of it, while answering 200 would silently lose the bad part; a rejected body is
  * redelivered whole, and redeliveries are deduplicated by wamid downstream.
- * Tolerated, not errors: unknown fields; changes whose `field` is not "messages" or
- * "message_template_status_update"; messages of an unknown type (kind UNSUPPORTED); statuses
- * with an unknown status word (skipped); value.errors[] (recorded in batch->errors).
+ * Malformed: not JSON (duplicate keys included: which value would count is ambiguous), nested
+ * deeper than ATIVA_META_WEBHOOK_MAX_DEPTH, `object` not "whatsapp_business_account", `entry` or
+ * `changes` not arrays, a message without id, from or timestamp, a wamid or context id of
+ * ATIVA_WAMID_MAX bytes or more, a timestamp that is not positive whole seconds (string or
+ * integer), a message whose type object is missing or lacks what the console needs (text.body,
+ * button.text, reaction.message_id), messages or statuses without metadata.phone_number_id.
+ * Tolerated, not errors: unknown fields; messages without a type; changes whose `field` is not
+ * "messages" or "message_template_status_update"; messages of an unknown type (kind UNSUPPORTED);
+ * statuses with an unknown status word (skipped); value.errors[] (recorded in batch->errors).
  *
  * @param[in]  body    raw bytes, at most ATIVA_META_WEBHOOK_MAX_BYTES; need not be NUL-terminated.
  * @param[out] out     on ATIVA_OK a new batch (free with ativa_meta_batch_free); else NULL.
@@ -191,11 +197,13 @@ json_t *ativa_meta_batch_to_json_new(const ativa_meta_batch *batch);
 
 /**
  * Build the /messages body of a free-text message (no link preview).
- * @param[in]  to    the recipient as Meta accepts it, non-empty, < ATIVA_META_TO_MAX bytes.
+ * @param[in]  to    the recipient as Meta accepts it: digits with + - ( ) and spaces, non-empty,
+ *                   shorter than ATIVA_META_TO_MAX bytes. Passed through unchanged.
  * @param[in]  text  UTF-8, 1..ATIVA_TEXT_MAX_CHARS code points.
  * @param[out] out   a new reference on ATIVA_OK, else NULL.
- * @return ATIVA_OK; ATIVA_ERR_PHONE_EMPTY; ATIVA_ERR_INVALID_ARGUMENT (NULL, `to` too long, text
- *         not valid UTF-8); ATIVA_ERR_TEXT_EMPTY; ATIVA_ERR_TEXT_TOO_LONG; ATIVA_ERR_NO_MEMORY.
+ * @return ATIVA_OK; ATIVA_ERR_PHONE_EMPTY; ATIVA_ERR_INVALID_ARGUMENT (NULL, `to` too long or
+ *         with other characters, text not valid UTF-8); ATIVA_ERR_TEXT_EMPTY;
+ *         ATIVA_ERR_TEXT_TOO_LONG; ATIVA_ERR_NO_MEMORY.
  */
 ativa_err ativa_meta_send_text_new(const char *to, const char *text, json_t **out);
 
@@ -204,8 +212,8 @@ ativa_err ativa_meta_send_text_new(const char *to, const char *text, json_t **ou
  * @param[in]  components  the template's components array, built by the caller; borrowed (this
  *                         function takes its own reference). NULL or [] omits "components".
  * @param[out] out         a new reference on ATIVA_OK, else NULL.
- * @return ATIVA_OK; ATIVA_ERR_PHONE_EMPTY; ATIVA_ERR_INVALID_ARGUMENT (empty name or language,
- *         `to` too long, components not an array); ATIVA_ERR_NO_MEMORY.
+ * @return ATIVA_OK; ATIVA_ERR_PHONE_EMPTY; ATIVA_ERR_INVALID_ARGUMENT (empty or non-UTF-8 name
+ *         or language, `to` invalid as above, components not an array); ATIVA_ERR_NO_MEMORY.
  */
 ativa_err ativa_meta_send_template_new(const char *to, const char *name, const char *language,
                                        json_t *components, json_t **out);
