@@ -61,14 +61,21 @@ ativa_err ativa_meta_send_text_new(const char *to, const char *text, json_t **ou
         json_decref(body_str);
         return ATIVA_ERR_TEXT_TOO_LONG;
     }
-    json_t *msg = envelope_new(to, "text");
+    /* json_pack's "o" consumes body_str even when packing fails. */
     json_t *payload = json_pack("{s:b, s:o}", "preview_url", 0, "body", body_str);
-    if (!msg || !payload || json_object_set_new(msg, "text", payload) != 0) {
-        json_decref(msg);
-        return ATIVA_ERR_NO_MEMORY;
+    json_t *msg = envelope_new(to, "text");
+    if (!payload || !msg)
+        goto fail;
+    if (json_object_set_new(msg, "text", payload) != 0) {
+        payload = NULL; /* consumed */
+        goto fail;
     }
     *out = msg;
     return ATIVA_OK;
+fail:
+    json_decref(payload);
+    json_decref(msg);
+    return ATIVA_ERR_NO_MEMORY;
 }
 
 ativa_err ativa_meta_send_template_new(const char *to, const char *name, const char *language,
