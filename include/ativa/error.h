@@ -99,6 +99,8 @@
       "the X-Hub-Signature-256 does not match the body and the app secret", "assinatura inválida") \
     X(ERR_WEBHOOK_MALFORMED, "webhook_malformed", 400, "the webhook body is not a WhatsApp event", \
       "notificação do WhatsApp malformada")                                                        \
+    X(ERR_META_RESPONSE_MALFORMED, "meta_response_malformed", 502,                                 \
+      "the Graph API answer could not be understood", "resposta do WhatsApp incompreensível")      \
     /* store */                                                                                    \
     X(ERR_STORE_IO, "store_io", 503, "the store could not read or write its files",               \
       "falha ao gravar os dados; tente de novo")                                                   \
