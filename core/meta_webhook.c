@@ -724,15 +724,6 @@ void ativa_meta_batch_free(ativa_meta_batch *batch)
 
 /* ---- canonical JSON rendering ---- */
 
-/* Same spelling as ativa_msg_kind_name / ativa_msg_status_name in message.h. */
-static const char *const kind_names[ATIVA_MSG__KIND_COUNT] = {
-    "text",     "template", "button",   "interactive", "image",    "audio", "video",
-    "document", "sticker",  "location", "contacts",    "reaction", "order", "unsupported",
-};
-static const char *const status_names[ATIVA_STATUS__COUNT] = {
-    "none", "queued", "sending", "unknown", "accepted", "sent", "delivered", "read", "failed",
-};
-
 /* Each setter records a failure in *ok instead of returning it, to keep the renderers flat. */
 static void put(json_t *obj, const char *key, json_t *value, bool *ok)
 {
@@ -782,7 +773,7 @@ static json_t *inbound_to_json(const ativa_meta_inbound *m, bool *ok)
     put_str(o, "profile_name", m->profile_name, ok);
     put_str(o, "wamid", m->wamid, ok);
     put(o, "timestamp_ms", json_integer(m->timestamp_ms), ok);
-    put_str(o, "kind", (unsigned)m->kind < ATIVA_MSG__KIND_COUNT ? kind_names[m->kind] : "?", ok);
+    put_str(o, "kind", ativa_msg_kind_name(m->kind), ok);
     put_str(o, "text", m->text, ok);
     put_str(o, "payload", m->payload, ok);
     put_str(o, "description", m->description, ok);
@@ -812,7 +803,7 @@ static json_t *status_to_json(const ativa_meta_status *s, bool *ok)
     put_str(o, "phone_number_id", s->phone_number_id, ok);
     put_str(o, "display_phone_number", s->display_phone_number, ok);
     put_str(o, "wamid", s->wamid, ok);
-    put_str(o, "status", (unsigned)s->status < ATIVA_STATUS__COUNT ? status_names[s->status] : "?",
+    put_str(o, "status", ativa_msg_status_name(s->status),
             ok);
     put_true(o, "played", s->played, ok);
     put(o, "timestamp_ms", json_integer(s->timestamp_ms), ok);
