@@ -894,11 +894,14 @@ static json_t *buttons_json(const ativa_template *t)
     for (size_t i = 0; arr && i < t->n_buttons; i++) {
         const ativa_template_button *b = &t->buttons[i];
         json_t *bj = json_pack("{s:s}", "type", b->type_raw);
-        if (!bj || set_str(bj, "text", b->text) || set_str(bj, "url", b->url) ||
-            set_str(bj, "phone_number", b->phone_number) ||
-            (b->url_example &&
-             json_object_set_new(bj, "example", json_pack("[s]", b->url_example))) ||
-            json_array_append_new(arr, bj)) {
+        if (bj && (set_str(bj, "text", b->text) || set_str(bj, "url", b->url) ||
+                   set_str(bj, "phone_number", b->phone_number) ||
+                   (b->url_example &&
+                    json_object_set_new(bj, "example", json_pack("[s]", b->url_example))))) {
+            json_decref(bj);
+            bj = NULL;
+        }
+        if (json_array_append_new(arr, bj)) {
             json_decref(arr);
             return NULL;
         }
@@ -929,13 +932,19 @@ json_t *ativa_template_to_json_new(const ativa_template *t)
             ex = json_pack("{s:[s]}", "header_handle", t->header_handle);
         else
             ex = json_object();
+        if (!ex)
+            goto fail;
         json_t *h = component_json("HEADER", t->header_text, ex);
-        if (!h || set_str(h, "format", t->header_format_raw) || json_array_append_new(comps, h))
+        if (h && set_str(h, "format", t->header_format_raw)) {
+            json_decref(h);
+            goto fail;
+        }
+        if (json_array_append_new(comps, h))
             goto fail;
     }
-    if (json_array_append_new(
-            comps,
-            component_json("BODY", t->body_text, examples_json(t, ATIVA_TEMPLATE_COMPONENT_BODY))))
+    json_t *body_example = examples_json(t, ATIVA_TEMPLATE_COMPONENT_BODY);
+    if (!body_example ||
+        json_array_append_new(comps, component_json("BODY", t->body_text, body_example)))
         goto fail;
     if (t->footer_text &&
         json_array_append_new(comps, component_json("FOOTER", t->footer_text, NULL)))

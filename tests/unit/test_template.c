@@ -719,8 +719,8 @@ static void arguments_and_bounds(void **state)
     assert_contains(errbuf, "must be a JSON object", "non-object");
     assert_null(t);
     /* jansson keeps a \u0000 only when asked to; a template built in memory may still hold one. */
-    json_t *nul = json_pack("{s:s,s:s,s:[{s:s,s:s%}]}", "name", "x", "language", "en",
-                            "components", "type", "BODY", "text", "a\0b", (size_t)3);
+    json_t *nul = json_pack("{s:s,s:s,s:[{s:s,s:s%}]}", "name", "x", "language", "en", "components",
+                            "type", "BODY", "text", "a\0b", (size_t)3);
     assert_non_null(nul);
     assert_int_equal(ativa_template_from_json_new(nul, &t, errbuf, sizeof errbuf),
                      ATIVA_ERR_TEMPLATE_MALFORMED);
@@ -772,6 +772,124 @@ static void arguments_and_bounds(void **state)
     json_decref(arr);
 }
 
+/* ---- jansson out of memory ---- */
+
+static long allocations_left = -1; /* -1: never fail */
+
+static void *failing_malloc(size_t size)
+{
+    if (allocations_left == 0)
+        return NULL;
+    if (allocations_left > 0)
+        allocations_left--;
+    return malloc(size);
+}
+
+/*
+ * Run op with jansson failing its n-th allocation, for n = 0, 1, ... until op succeeds: every
+ * failure must be reported (and, under the sanitizer build, leak nothing).
+ */
+typedef bool (*json_op)(const ativa_template *t, const json_t *values);
+
+static void fail_allocations(json_op op, const ativa_template *t, const json_t *values)
+{
+    json_set_alloc_funcs(failing_malloc, free);
+    bool ok = false;
+    long n;
+    for (n = 0; n < 10000 && !ok; n++) {
+        allocations_left = n;
+        ok = op(t, values);
+    }
+    allocations_left = -1;
+    json_set_alloc_funcs(malloc, free);
+    assert_true(ok);
+    assert_true(n > 1); /* at least one run failed */
+}
+
+/* The last successful result, to check that success under pressure is not a partial result. */
+static json_t *kept;
+
+static bool op_to_json(const ativa_template *t, const json_t *values)
+{
+    (void)values;
+    json_t *j = ativa_template_to_json_new(t);
+    if (j) {
+        json_decref(kept);
+        kept = j;
+    }
+    return j != NULL;
+}
+
+static bool op_slots(const ativa_template *t, const json_t *values)
+{
+    (void)values;
+    json_t *j = ativa_template_slots_to_json_new(t);
+    json_decref(j);
+    return j != NULL;
+}
+
+static bool op_components(const ativa_template *t, const json_t *values)
+{
+    json_t *j = NULL;
+    ativa_err err = ativa_template_components_new(t, values, &j, NULL);
+    assert_true(err == ATIVA_OK || err == ATIVA_ERR_NO_MEMORY);
+    json_decref(j);
+    return err == ATIVA_OK;
+}
+
+static bool op_problems(const ativa_template *t, const json_t *values)
+{
+    ativa_template_problems problems = {0};
+    assert_int_not_equal(ativa_template_validate(t, values, &problems), ATIVA_OK);
+    json_t *j = ativa_template_problems_to_json_new(&problems);
+    ativa_template_problems_clear(&problems);
+    json_decref(j);
+    return j != NULL;
+}
+
+static bool op_copy(const ativa_template *t, const json_t *values)
+{
+    (void)values;
+    ativa_template *copy = ativa_template_copy_new(t);
+    ativa_template_free(copy);
+    return copy != NULL;
+}
+
+static void out_of_memory_in_jansson(void **state)
+{
+    (void)state;
+    const char *cases[] = {"header_body_url", "named_header_url", "media_header", "carousel"};
+    json_t *values = json_pack("{s:s,s:s,s:s,s:s,s:s}", "header.1", "1", "body.1", "Ana",
+                               "button.1", "x", "header.nome", "Ana", "body.cupom", "C");
+    json_t *all =
+        json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "header.1", "1", "body.1", "Ana", "button.1", "x",
+                  "header.nome", "Ana", "body.cupom", "C", "button.0", "y");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "template/valid/%s/input.json", cases[i]);
+        ativa_template *t = parse_fixture(path);
+        fail_allocations(op_to_json, t, NULL);
+        json_t *reference = ativa_template_to_json_new(t);
+        assert_json_same(kept, reference, cases[i]);
+        json_decref(reference);
+        json_decref(kept);
+        kept = NULL;
+        fail_allocations(op_slots, t, NULL);
+        fail_allocations(op_copy, t, NULL);
+        if (ativa_template_sendable(t, NULL) == ATIVA_OK) {
+            json_t *mine = json_object();
+            for (size_t s = 0; s < t->n_slots; s++)
+                json_object_set(mine, t->slots[s].key, json_object_get(all, t->slots[s].key));
+            fail_allocations(op_components, t, mine);
+            json_decref(mine);
+        }
+        fail_allocations(op_problems, t, values);
+        ativa_template_free(t);
+    }
+    json_decref(values);
+    json_decref(all);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -783,6 +901,7 @@ int main(void)
         cmocka_unit_test(catalog_persists_in_meta_format),
         cmocka_unit_test(enum_spellings),
         cmocka_unit_test(arguments_and_bounds),
+        cmocka_unit_test(out_of_memory_in_jansson),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
