@@ -207,8 +207,8 @@ ativa_err ativa_template_from_json_new(const json_t *obj, ativa_template **out, 
 
 /**
  * Parse one template from JSON text (at most ATIVA_TEMPLATE_JSON_MAX bytes).
- * @return as ativa_template_from_json_new, plus ATIVA_ERR_BAD_JSON (not JSON, or not an object)
- *         and ATIVA_ERR_TOO_LARGE.
+ * @return as ativa_template_from_json_new, plus ATIVA_ERR_BAD_JSON (not JSON, not an object, or a
+ *         key repeated in one object) and ATIVA_ERR_TOO_LARGE.
  */
 ativa_err ativa_template_parse_new(const char *text, size_t len, ativa_template **out, char *errbuf,
                                    size_t errlen);
@@ -245,7 +245,7 @@ typedef struct ativa_template_page {
  * paging is optional (absent on a single page). Malformed templates are skipped and counted.
  * @param[out] page  filled on success (free with ativa_template_page_clear); zeroed on error.
  * @return ATIVA_OK
- * @return ATIVA_ERR_BAD_JSON            not JSON / not an object
+ * @return ATIVA_ERR_BAD_JSON            not JSON / not an object / a key repeated in one object
  * @return ATIVA_ERR_TOO_LARGE           over ATIVA_TEMPLATE_JSON_MAX bytes or
  * ATIVA_TEMPLATE_PAGE_MAX templates
  * @return ATIVA_ERR_TEMPLATE_MALFORMED  data is missing or not an array, data[] has a non-object,
