@@ -10,6 +10,9 @@
 #include "ativa/template.h"
 #include "template_internal.h"
 
+/* Longest status string kept (Meta's longest today is "PENDING_DELETION"). */
+#define STATUS_MAX 64
+
 typedef struct entry {
     char *waba_id;
     ativa_template *tpl;
@@ -217,7 +220,8 @@ ativa_err ativa_template_catalog_set_status(ativa_template_catalog *cat, const c
                                             const char *id, const char *name, const char *language,
                                             const char *status)
 {
-    if (!cat || !waba_id || !status || !*status || (!id && (!name || !language)))
+    if (!cat || !waba_id || !status || !*status || strlen(status) > STATUS_MAX ||
+        (!id && (!name || !language)))
         return ATIVA_ERR_INVALID_ARGUMENT;
     ativa_template *t = lookup(cat, waba_id, id, name, language);
     if (!t)
@@ -246,7 +250,7 @@ ativa_err ativa_template_catalog_apply_status_update(ativa_template_catalog *cat
     } else if (json_is_string(idj)) {
         id = json_string_value(idj);
     }
-    if (!event || !*event || strlen(event) > 64 || (!id && (!name || !language)))
+    if (!event || !*event || strlen(event) > STATUS_MAX || (!id && (!name || !language)))
         return ATIVA_ERR_WEBHOOK_MALFORMED;
     ativa_template *t = lookup(cat, waba_id, id, name, language);
     if (!t)

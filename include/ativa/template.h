@@ -408,8 +408,9 @@ size_t ativa_template_catalog_count(const ativa_template_catalog *cat, const cha
  * kept as is). Takes effect at once for finds and listings.
  * @param id        may be NULL.
  * @param name, language  may be NULL when id is given.
- * @return ATIVA_OK, ATIVA_ERR_TEMPLATE_NOT_FOUND, ATIVA_ERR_INVALID_ARGUMENT (NULL or empty
- *         status, nothing to look up by), ATIVA_ERR_NO_MEMORY (the status is then unchanged).
+ * @return ATIVA_OK, ATIVA_ERR_TEMPLATE_NOT_FOUND, ATIVA_ERR_INVALID_ARGUMENT (status NULL, empty or
+ *         over 64 bytes, nothing to look up by), ATIVA_ERR_NO_MEMORY (the status is then
+ * unchanged).
  */
 ativa_err ativa_template_catalog_set_status(ativa_template_catalog *cat, const char *waba_id,
                                             const char *id, const char *name, const char *language,
@@ -422,7 +423,8 @@ ativa_err ativa_template_catalog_set_status(ativa_template_catalog *cat, const c
  * @param[out] changed  may be NULL; receives the updated template (valid until the catalog
  *                      changes).
  * @return ATIVA_OK, ATIVA_ERR_TEMPLATE_NOT_FOUND (unknown template: fetch the list again),
- *         ATIVA_ERR_WEBHOOK_MALFORMED (no event string, or neither an id nor name + language),
+ *         ATIVA_ERR_WEBHOOK_MALFORMED (no event string, one over 64 bytes, or neither an id nor
+ *         name + language),
  *         ATIVA_ERR_INVALID_ARGUMENT, ATIVA_ERR_NO_MEMORY.
  */
 ativa_err ativa_template_catalog_apply_status_update(ativa_template_catalog *cat,

@@ -515,6 +515,18 @@ static void catalog_status_updates(void **state)
                      ATIVA_ERR_INVALID_ARGUMENT);
     assert_int_equal(ativa_template_catalog_apply_status_update(cat, "111", NULL, NULL),
                      ATIVA_ERR_INVALID_ARGUMENT);
+    char long_status[80];
+    memset(long_status, 'A', sizeof long_status - 1);
+    long_status[sizeof long_status - 1] = '\0';
+    assert_int_equal(
+        ativa_template_catalog_set_status(cat, "111", "778899001122", NULL, NULL, long_status),
+        ATIVA_ERR_INVALID_ARGUMENT);
+    bad = json_pack("{s:s,s:s}", "event", long_status, "message_template_id", "778899001122");
+    assert_int_equal(ativa_template_catalog_apply_status_update(cat, "111", bad, NULL),
+                     ATIVA_ERR_WEBHOOK_MALFORMED);
+    json_decref(bad);
+    assert_int_equal(ativa_template_catalog_find_id(cat, "111", "778899001122")->status,
+                     ATIVA_TEMPLATE_DISABLED);
 
     /* A list shorter than the approved set: the count is still the full one. */
     const ativa_template *two[2] = {NULL, NULL};
