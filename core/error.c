@@ -16,7 +16,8 @@ static const struct error_entry error_table[] = {
 #undef ATIVA_ERR_ROW_
 };
 
-static const struct error_entry unknown_error = {"unknown", 500, "unknown error", "erro desconhecido"};
+static const struct error_entry unknown_error = {"unknown", 500, "unknown error",
+                                                 "erro desconhecido"};
 
 static const struct error_entry *entry_of(ativa_err err)
 {

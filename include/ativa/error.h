@@ -74,6 +74,9 @@
     X(ERR_TEMPLATE_NOT_APPROVED, "template_not_approved", 409,                                     \
       "the template is not approved by Meta and cannot be sent",                                   \
       "este modelo não está aprovado pela Meta e não pode ser enviado")                            \
+    X(ERR_TEMPLATE_UNSUPPORTED, "template_unsupported", 422,                                       \
+      "the template needs a media header or a special button that the console cannot send",       \
+      "este modelo exige mídia no cabeçalho ou um botão especial, que o console não envia")         \
     X(ERR_PARAM_MISSING, "param_missing", 400, "a template parameter has no value",               \
       "preencha todos os campos do modelo")                                                        \
     X(ERR_PARAM_UNKNOWN, "param_unknown", 400, "a value was given for a parameter the template "  \
