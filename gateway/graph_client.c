@@ -133,9 +133,9 @@ static int append_response(graph_request *r, const void *in, size_t len)
 static int add_headers(graph_request *r, struct lws *wsi, unsigned char **p, unsigned char *end)
 {
     graph_client *c = r->client;
-    if (lws_add_http_header_by_name(wsi, (const unsigned char *)"authorization:",
-                                    (const unsigned char *)c->authorization,
-                                    (int)strlen(c->authorization), p, end))
+    if (lws_add_http_header_by_name(
+            wsi, (const unsigned char *)"authorization:", (const unsigned char *)c->authorization,
+            (int)strlen(c->authorization), p, end))
         return -1;
     if (lws_add_http_header_by_name(wsi, (const unsigned char *)"accept:",
                                     (const unsigned char *)"application/json", 16, p, end))

@@ -18,7 +18,7 @@
 #define GRAPH_MAX_RESPONSE_BYTES (2u * 1024 * 1024)
 
 typedef enum graph_outcome {
-    GRAPH_ANSWERED = 0,  /**< an HTTP answer arrived: see http_status and body */
+    GRAPH_ANSWERED = 0,   /**< an HTTP answer arrived: see http_status and body */
     GRAPH_CONNECT_FAILED, /**< no connection (DNS, refused, TLS or certificate failure): not sent */
     GRAPH_TIMED_OUT,      /**< no complete answer within the timeout */
     GRAPH_BROKEN,         /**< the connection closed before a complete answer */
@@ -26,11 +26,11 @@ typedef enum graph_outcome {
 
 typedef struct graph_response {
     graph_outcome outcome;
-    int http_status;       /**< 0 unless outcome is GRAPH_ANSWERED */
-    const char *body;      /**< NUL-terminated; valid only during the callback */
+    int http_status;  /**< 0 unless outcome is GRAPH_ANSWERED */
+    const char *body; /**< NUL-terminated; valid only during the callback */
     size_t body_len;
-    bool request_written;  /**< the whole request left this process */
-    const char *detail;    /**< words for logs when there is no answer (never NULL) */
+    bool request_written; /**< the whole request left this process */
+    const char *detail;   /**< words for logs when there is no answer (never NULL) */
 } graph_response;
 
 typedef void (*graph_done_fn)(void *user, const graph_response *response);
