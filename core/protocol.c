@@ -40,6 +40,23 @@ const char *ativa_req_type_name(ativa_req_type type)
     return type_names[type];
 }
 
+/* Cut a UTF-8 sequence that truncation left incomplete at the end of s, so that the words can
+ * go into a JSON reply (jansson refuses invalid UTF-8). */
+static void trim_partial_utf8(char *s)
+{
+    size_t n = strlen(s), i = n, continuation = 0;
+    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80 && continuation < 3) {
+        i--;
+        continuation++;
+    }
+    if (i == 0)
+        return;
+    unsigned char lead = (unsigned char)s[i - 1];
+    size_t need = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC0 ? 1 : 0;
+    if (lead >= 0xC0 && continuation < need)
+        s[i - 1] = '\0';
+}
+
 static ativa_err problem(char *why, size_t why_len, ativa_err err, const char *fmt, ...)
 {
     if (why && why_len) {
@@ -47,6 +64,7 @@ static ativa_err problem(char *why, size_t why_len, ativa_err err, const char *f
         va_start(ap, fmt);
         vsnprintf(why, why_len, fmt, ap);
         va_end(ap);
+        trim_partial_utf8(why);
     }
     return err;
 }
@@ -320,8 +338,11 @@ ativa_err ativa_request_parse(const char *frame, size_t len, ativa_request *out,
         if (strcmp(json_string_value(type), type_names[t]) == 0)
             out->type = (ativa_req_type)t;
     if (out->type == ATIVA_REQ__COUNT) {
-        err = problem(why, why_len, ATIVA_ERR_UNKNOWN_REQUEST, "unknown request type '%.64s'",
-                      json_string_value(type));
+        char shown[65];
+        snprintf(shown, sizeof shown, "%s", json_string_value(type));
+        trim_partial_utf8(shown);
+        err = problem(why, why_len, ATIVA_ERR_UNKNOWN_REQUEST, "unknown request type '%s%s'", shown,
+                      json_string_length(type) >= sizeof shown ? "…" : "");
         goto fail;
     }
     if ((err = decode_fields(out, why, why_len)))

@@ -354,8 +354,9 @@ static void check_body_length(collector *c, const ativa_template *t, const json_
 ativa_err ativa_template_validate(const ativa_template *tpl, const json_t *values,
                                   ativa_template_problems *problems)
 {
+    /* An output parameter: its previous content is never read (it may be uninitialised). */
     if (problems)
-        ativa_template_problems_clear(problems);
+        memset(problems, 0, sizeof *problems);
     if (!tpl || (values && !json_is_object(values)))
         return ATIVA_ERR_INVALID_ARGUMENT;
     collector c = {0};

@@ -338,7 +338,8 @@ json_t *ativa_template_problems_to_json_new(const ativa_template_problems *probl
  * body longer than ATIVA_TEMPLATE_RENDERED_BODY_MAX characters once filled (TEXT_TOO_LONG,
  * checked only when every body value is present).
  * @param values        object key -> string, or NULL for none.
- * @param[out] problems may be NULL; else replaced by the list (caller clears it).
+ * @param[out] problems may be NULL; else set to the list, without reading what it held
+ *                     (caller clears it with ativa_template_problems_clear).
  * @return ATIVA_OK when there is no problem; ATIVA_ERR_TEMPLATE_NOT_APPROVED when not approved;
  *         else the error of the first problem. ATIVA_ERR_INVALID_ARGUMENT when tpl is NULL or
  *         values is neither NULL nor an object; ATIVA_ERR_NO_MEMORY.

@@ -105,6 +105,11 @@ static void invalid_frames_are_refused_with_reason(void **state)
             fail_msg("case %s: got %s '%s', want %s '%s'", *c, ativa_err_code(err), why, want_code,
                      want_why);
         assert_null(req.root);
+        /* The words must fit in a JSON reply (valid UTF-8). */
+        json_t *reply = ativa_reply_error_new(req.id, err, why);
+        if (!reply)
+            fail_msg("case %s: reason is not valid UTF-8: %s", *c, why);
+        json_decref(reply);
         ativa_request_clear(&req);
         free(frame);
         free(expected);
