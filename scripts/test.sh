@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs dependencies, builds ativa twice (normal, and with AddressSanitizer +
-# UndefinedBehaviorSanitizer), runs every test in both, then prints line coverage of core/.
+# UndefinedBehaviorSanitizer), runs every test in both, fuzzes the parsers briefly, then prints
+# line coverage of core/.
 # Usage: scripts/test.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,6 +30,9 @@ run_suite() { # name, build dir, extra cmake args...
 run_suite normal "$root/build"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     run_suite sanitizers "$root/build-sanitize" -DATIVA_SANITIZE=ON
+
+echo "==> [fuzz] libFuzzer targets, briefly (longer runs: scripts/fuzz.sh SECONDS)"
+"$root/scripts/fuzz.sh" "${ATIVA_FUZZ_SECONDS:-10}"
 
 echo "==> [coverage] core/ line coverage of the unit tests"
 cov="$root/build-coverage"
