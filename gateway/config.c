@@ -260,9 +260,12 @@ static bool get_string(struct ctx *c, json_t *obj, const char *prefix, const cha
         problem(&c->p, "%s is empty: %s", path, hint);
         return false;
     }
-    if (strlen(s) != json_string_length(v) || strlen(s) > max_len) {
-        problem(&c->p, "%s is too long or holds a NUL (at most %zu bytes): %s", path, max_len,
-                hint);
+    if (strlen(s) != json_string_length(v)) {
+        problem(&c->p, "%s holds a NUL character: %s", path, hint);
+        return false;
+    }
+    if (strlen(s) > max_len) {
+        problem(&c->p, "%s is longer than %zu bytes: %s", path, max_len, hint);
         return false;
     }
     char *copy = strdup(s);
@@ -490,14 +493,14 @@ static void parse_lines(struct ctx *c, json_t *root, struct ativa_config *cfg)
             continue;
         }
         check_known(c, o, prefix, known);
-        if (get_string(c, o, prefix, "phone_number_id", true, 32,
+        if (get_string(c, o, prefix, "phone_number_id", true, 64,
                        "give the line's Meta phone_number_id (digits)", &l->phone_number_id) &&
             !all_digits(l->phone_number_id, 1, 32))
             problem(&c->p,
                     "%s.phone_number_id must be digits only: give the line's Meta "
                     "phone_number_id (digits)",
                     prefix);
-        if (get_string(c, o, prefix, "display_number", true, 15,
+        if (get_string(c, o, prefix, "display_number", true, 64,
                        "give the line's number with country code, digits only, e.g. "
                        "\"5511999990000\"",
                        &l->display_number) &&
@@ -506,7 +509,7 @@ static void parse_lines(struct ctx *c, json_t *root, struct ativa_config *cfg)
                     "%s.display_number must be 8 to 15 digits: give the number with "
                     "country code, digits only, e.g. \"5511999990000\"",
                     prefix);
-        if (get_string(c, o, prefix, "waba_id", true, 32,
+        if (get_string(c, o, prefix, "waba_id", true, 64,
                        "give the WhatsApp Business Account id that owns the line (digits)",
                        &l->waba_id) &&
             !all_digits(l->waba_id, 1, 32))
@@ -555,8 +558,17 @@ static void parse_string_list(struct ctx *c, json_t *arr, const char *key, size_
     for (size_t i = 0; i < n; i++) {
         json_t *v = json_array_get(arr, i);
         const char *s = json_string_value(v);
-        if (!s || !*s || strlen(s) != json_string_length(v) || strlen(s) > max_len || !valid(s)) {
-            problem(&c->p, "%s[%zu] is not valid: %s", key, i, hint);
+        if (!s) {
+            problem(&c->p, "%s[%zu] must be a string: %s", key, i, hint);
+            continue;
+        }
+        if (!*s || strlen(s) != json_string_length(v) || strlen(s) > max_len) {
+            problem(&c->p, "%s[%zu] must hold 1 to %zu bytes and no NUL: %s", key, i, max_len,
+                    hint);
+            continue;
+        }
+        if (!valid(s)) {
+            problem(&c->p, "%s[%zu] \"%s\" is not valid: %s", key, i, s, hint);
             continue;
         }
         for (size_t j = 0; j < i; j++) {
