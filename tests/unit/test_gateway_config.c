@@ -326,6 +326,64 @@ static void too_many_problems_are_capped(void **state)
     free(text);
 }
 
+/* The example shipped with the gateway stays loadable (its secrets come from the environment). */
+static void example_configuration_is_valid(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    char *text = test_read_fixture("../../gateway/ativa.example.json", &len);
+    fake_env_clear();
+    fake_env_set("ATIVA_GRAPH_TOKEN", "EAAG-example");
+    fake_env_set("ATIVA_APP_SECRET", "example-secret");
+    fake_env_set("ATIVA_WEBHOOK_VERIFY_TOKEN", "example-verify");
+    struct ativa_config *cfg = NULL;
+    char *errors = NULL;
+    ativa_err err =
+        ativa_config_parse_new(text, len, "/srv/ativa/gateway", fake_getenv, &cfg, &errors);
+    if (err)
+        fprintf(stderr, "%s", errors);
+    assert_int_equal(err, ATIVA_OK);
+    assert_string_equal(cfg->tls_cert_file, "/srv/ativa/gateway/../certs/out/localhost.pem");
+    ativa_config_free(cfg);
+    free(text);
+    fake_env_clear();
+}
+
+/* docs/configuration.md documents every key the loader knows. */
+static void every_key_is_documented(void **state)
+{
+    (void)state;
+    char *doc = test_read_fixture("../../docs/configuration.md", NULL);
+    struct ativa_config *cfg = parse_minimal();
+    char *desc = ativa_config_describe_new(cfg);
+    size_t checked = 0;
+    for (char *line = strtok(desc, "\n"); line; line = strtok(NULL, "\n")) {
+        char key[128];
+        size_t n = strcspn(line, "[=");
+        assert_true(n < sizeof key - 2);
+        snprintf(key, sizeof key, "`%.*s`", (int)n, line);
+        if (!strstr(doc, key))
+            fprintf(stderr, "%s is not in docs/configuration.md\n", key);
+        assert_non_null(strstr(doc, key));
+        checked++;
+    }
+    const char *line_keys[] = {"`lines[].phone_number_id`",
+                               "`lines[].display_number`",
+                               "`lines[].waba_id`",
+                               "`lines[].label`",
+                               "`ATIVA_GRAPH_TOKEN`",
+                               "`ATIVA_APP_SECRET`",
+                               "`ATIVA_WEBHOOK_VERIFY_TOKEN`",
+                               "`ATIVA_LOG_LEVEL`",
+                               "`ATIVA_TEST_CLOCK_OFFSET_MS`"};
+    for (size_t i = 0; i < sizeof line_keys / sizeof line_keys[0]; i++)
+        assert_non_null(strstr(doc, line_keys[i]));
+    assert_true(checked >= 25);
+    free(desc);
+    ativa_config_free(cfg);
+    free(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -336,6 +394,8 @@ int main(void)
         cmocka_unit_test(oversized_text_is_refused),
         cmocka_unit_test(load_resolves_paths_against_the_file),
         cmocka_unit_test(too_many_problems_are_capped),
+        cmocka_unit_test(example_configuration_is_valid),
+        cmocka_unit_test(every_key_is_documented),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
