@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { mkdir } from 'node:fs/promises';
+import tls from 'node:tls';
 
 import {
   freePort, gatewayConfig, makeCerts, makeTempDir, removeDir, request, requestH2, runGateway,
@@ -245,5 +246,35 @@ describe('stopping', () => {
     assert.ok(r.elapsedMs < 2000, `stopped after ${r.elapsedMs} ms`);
     assert.match(gw.logs(), /level=info msg=stopping/);
     assert.match(gw.logs(), /level=info msg=stopped status=clean/);
+  });
+
+  it('lets a webhook POST in progress finish, refuses new connections, then exits 0', async () => {
+    const port = await freePort();
+    const runDir = path.join(dir, 'draining');
+    await mkdir(runDir);
+    const gw = await startGateway({
+      dir: runDir,
+      config: gatewayConfig({ port, certs, dataDir: path.join(runDir, 'data') }),
+    });
+    const sock = tls.connect({ host: '127.0.0.1', port, ca: certs.caPem, servername: 'localhost', ALPNProtocols: ['http/1.1'] });
+    await new Promise((resolve, reject) => { sock.once('secureConnect', resolve); sock.once('error', reject); });
+    let answer = '';
+    sock.on('data', (d) => { answer += d; });
+    const closed = new Promise((resolve) => sock.on('close', resolve));
+    sock.write('POST /webhooks/whatsapp HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2000\r\n\r\n');
+    sock.write('x'.repeat(1000));
+    const stopped = gw.stop(5000);
+    const deadline = Date.now() + 2000;
+    while (!/msg=stopping inflight=1/.test(gw.logs()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.match(gw.logs(), /msg=stopping inflight=1/);
+    // While draining, a new connection is not served.
+    await assert.rejects(request(`https://127.0.0.1:${port}/healthz`, { ca: certs.caPem, timeoutMs: 1000 }));
+    sock.write('x'.repeat(1000));
+    const r = await stopped;
+    await closed;
+    assert.match(answer, /^HTTP\/1\.1 503 /, answer);
+    assert.match(answer, /not ready/);
+    assert.equal(r.code, 0, gw.logs());
+    assert.doesNotMatch(gw.logs(), /drain timed out/);
   });
 });
