@@ -7,8 +7,13 @@
 
 #include <openssl/ssl.h>
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 /* Mozilla's "intermediate" profile: forward secrecy and AEAD ciphers only. */
 static const char tls12_ciphers[] =
@@ -160,6 +165,38 @@ static ativa_err build_tables(struct ativa_server *srv)
     return ATIVA_OK;
 }
 
+/*
+ * lws does not fail when the listen address is not on this machine: it keeps the vhost without
+ * a listener and retries in the background. A gateway that cannot be reached must not start, so
+ * try a bind of our own first (port 0, closed at once).
+ */
+static int check_local_address(const char *address)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    memset(&ss, 0, sizeof ss);
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+    if (inet_pton(AF_INET, address, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        sl = sizeof *v4;
+    } else if (inet_pton(AF_INET6, address, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        sl = sizeof *v6;
+    } else {
+        errno = EINVAL;
+        return -1;
+    }
+    int fd = socket(ss.ss_family, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    int rc = bind(fd, (struct sockaddr *)&ss, sl);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return rc;
+}
+
 ativa_err ativa_server_init(struct ativa_server *srv, const struct ativa_config *cfg)
 {
     struct lws_context_creation_info info;
@@ -170,6 +207,13 @@ ativa_err ativa_server_init(struct ativa_server *srv, const struct ativa_config 
     srv->started_mono_ms = ativa_clock_monotonic_ms();
     srv->last_tick_mono_ms = srv->started_mono_ms;
 
+    if (check_local_address(cfg->listen_address) != 0) {
+        ativa_log_error("cannot listen", "address=%s port=%u reason=%s hint=%s",
+                        cfg->listen_address, cfg->listen_port, strerror(errno),
+                        "give an address of this machine in listen.address, or 0.0.0.0");
+        err = ATIVA_ERR_INTERNAL;
+        goto fail;
+    }
     err = build_tables(srv);
     if (err)
         goto fail;

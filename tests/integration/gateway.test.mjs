@@ -170,6 +170,15 @@ describe('a running gateway', () => {
     assert.equal(r.status, 505);
   });
 
+  it('is not started twice on one port: the second exits 1 and says why', async () => {
+    const other = path.join(dir, 'second');
+    await mkdir(other);
+    const cfg = gatewayConfig({ port: Number(new URL(base).port), certs, dataDir: path.join(other, 'data') });
+    const r = await runGateway(['--config', await writeConfig(other, cfg)]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /level=error msg="cannot listen" address=127\.0\.0\.1/);
+  });
+
   it('logs one structured line per event', () => {
     const lines = gw.logs().trim().split('\n');
     assert.ok(lines.length >= 2);
@@ -219,6 +228,13 @@ describe('configuration errors stop the start-up', () => {
     const without = await runGateway(['--config', file, '--check-config'], { env: { ATIVA_GRAPH_TOKEN: '' } });
     assert.equal(without.code, 1);
     assert.match(without.stderr, /graph\.token is missing: .*ATIVA_GRAPH_TOKEN/);
+  });
+
+  it('refuses a listen address that is not on this machine', async () => {
+    const file = await badConfig('foreign', (c) => { c.listen.address = '192.0.2.1'; });
+    const r = await runGateway(['--config', file]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /msg="cannot listen" address=192\.0\.2\.1 .*reason="Cannot assign requested address"/);
   });
 
   it('rejects usage errors with exit 2', async () => {
