@@ -5,6 +5,11 @@
  * headers now (from LWS_CALLBACK_HTTP or LWS_CALLBACK_HTTP_BODY_COMPLETION), the body from the
  * next LWS_CALLBACK_HTTP_WRITEABLE in a single final write. The security headers come from the
  * vhost (see server.c) and are therefore on every answer, static files and lws's own errors too.
+ *
+ * A route that answers without reading the request body must return 0 for
+ * LWS_CALLBACK_HTTP_BODY and LWS_CALLBACK_HTTP_BODY_COMPLETION rather than pass them to
+ * lws_callback_http_dummy, which would end the transaction before the answer's body is written;
+ * lws discards the unread body when ativa_http_reply_writeable ends the transaction.
  */
 #ifndef ATIVA_GATEWAY_HTTP_H
 #define ATIVA_GATEWAY_HTTP_H

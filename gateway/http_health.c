@@ -69,6 +69,11 @@ static int callback_health(struct lws *wsi, enum lws_callback_reasons reason, vo
             return ativa_http_reply_text(wsi, &pss->reply, 405, "use GET\n");
         return answer(wsi, pss);
 
+    case LWS_CALLBACK_HTTP_BODY:
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        /* A body sent to /healthz is ignored (lws discards it once the answer completes). */
+        return 0;
+
     case LWS_CALLBACK_HTTP_WRITEABLE:
         return ativa_http_reply_writeable(wsi, &pss->reply);
 

@@ -179,6 +179,18 @@ describe('a running gateway', () => {
     assert.match(r.stderr, /level=error msg="cannot listen" address=127\.0\.0\.1/);
   });
 
+  it('answers wrong methods, paths and lengths precisely', async () => {
+    const ca = certs.caPem;
+    assert.equal((await request(`${base}/healthz`, { ca, method: 'POST', body: 'x', headers: { 'content-length': 1 } })).status, 405);
+    assert.equal((await request(`${base}/healthz/deeper`, { ca })).status, 404);
+    assert.equal((await request(`${base}/webhooks/whatsapp/other`, { ca })).status, 404);
+    assert.equal((await request(`${base}/webhooks/whatsapp`, { ca, method: 'PUT', body: 'x', headers: { 'content-length': 1 } })).status, 405);
+    // Without Content-Length (a chunked body) the size cannot be judged before reading.
+    const chunked = await request(`${base}/webhooks/whatsapp`, { ca, method: 'POST', body: '{}', headers: { 'transfer-encoding': 'chunked' } });
+    assert.equal(chunked.status, 411);
+    assert.equal((await request(`${base}/healthz/`, { ca })).status, 200);
+  });
+
   it('logs one structured line per event', () => {
     const lines = gw.logs().trim().split('\n');
     assert.ok(lines.length >= 2);
