@@ -145,17 +145,20 @@ static ativa_err build_tables(struct ativa_server *srv)
 
     srv->protocols[0].name = "http";
     srv->protocols[0].callback = callback_http;
+    size_t n_mounts = 0;
     for (size_t i = 0; i < N_ROUTES; i++) {
         srv->protocols[i + 1] = routes[i]->protocol;
-
-        struct lws_http_mount *m = &srv->mounts[i];
-        m->mount_next = &srv->mounts[i + 1];
+        if (!routes[i]->mountpoint)
+            continue; /* a WebSocket protocol, chosen by name at the upgrade */
+        struct lws_http_mount *m = &srv->mounts[n_mounts++];
         m->mountpoint = routes[i]->mountpoint;
         m->mountpoint_len = (unsigned char)strlen(routes[i]->mountpoint);
         m->origin = routes[i]->protocol.name;
         m->origin_protocol = LWSMPRO_CALLBACK;
     }
-    struct lws_http_mount *files = &srv->mounts[N_ROUTES];
+    for (size_t i = 0; i < n_mounts; i++)
+        srv->mounts[i].mount_next = &srv->mounts[i + 1];
+    struct lws_http_mount *files = &srv->mounts[n_mounts];
     files->mountpoint = "/";
     files->mountpoint_len = 1;
     files->origin = cfg->static_dir;

@@ -33,7 +33,8 @@
 
 /**
  * What /healthz reports beyond the loop itself. The owner of a component fills its hook once,
- * before ativa_server_run(); hooks run on the loop thread and must not block.
+ * after ativa_server_init() and before ativa_server_run(); hooks run on the loop thread and must
+ * not block.
  */
 struct ativa_health {
     /**
@@ -45,14 +46,27 @@ struct ativa_health {
     void *store_arg;
 };
 
-/** A family of dynamic routes served by one lws protocol under one mount point. */
+/** A family of routes served by one lws protocol. */
 struct ativa_route {
-    const char *mountpoint;        /**< e.g. "/healthz"; lws gives the rest of the path as `in` */
-    struct lws_protocols protocol; /**< name, callback, per_session_data_size */
+    /**
+     * The HTTP path served, e.g. "/healthz" (check the exact path with ativa_http_path_is: lws
+     * also routes longer paths below it here). NULL for a WebSocket protocol, which lws picks by
+     * its name in Sec-WebSocket-Protocol (e.g. "ativa.v1") rather than by path.
+     */
+    const char *mountpoint;
+    struct lws_protocols protocol; /**< name, callback, per_session_data_size, rx_buffer_size */
 };
+
+struct ativa_store;
 
 struct ativa_server {
     const struct ativa_config *cfg; /**< borrowed; outlives the server */
+    /**
+     * The conversation store, opened and closed by main.c around the server's life and set
+     * between ativa_server_init() and ativa_server_run(), like `health`. Route callbacks reach it
+     * through ativa_server_from_wsi(wsi)->store. NULL until the store is part of the process.
+     */
+    struct ativa_store *store;
     struct lws_context *context;
     struct lws_vhost *vhost;
     struct ativa_health health;
