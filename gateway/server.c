@@ -39,10 +39,8 @@ static const struct lws_protocol_vhost_options security_headers[] = {
 
 /* Types lws does not know by itself. */
 static const struct lws_protocol_vhost_options extra_mimetypes[] = {
-    {&extra_mimetypes[1], NULL, ".json", "application/json"},
-    {&extra_mimetypes[2], NULL, ".mjs", "text/javascript"},
-    {&extra_mimetypes[3], NULL, ".webmanifest", "application/manifest+json"},
-    {NULL, NULL, ".woff2", "font/woff2"},
+    {&extra_mimetypes[1], NULL, ".mjs", "text/javascript"},
+    {NULL, NULL, ".webmanifest", "application/manifest+json"},
 };
 
 /* Every dynamic route family; the static files take the rest of "/". */

@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Real signatures are "sha256=" and 64 hex digits; anything much longer is not one. */
 #define WEBHOOK_PATH "/webhooks/whatsapp"
 
+/* Real signatures are "sha256=" and 64 hex digits; anything much longer is not one. */
 #define SIGNATURE_MAX 128
 #define HUB_ARG_MAX   (ATIVA_WEBHOOK_CHALLENGE_MAX + 32)
 
@@ -137,12 +137,15 @@ static int start_post(struct lws *wsi, struct webhook_pss *pss)
     char cl[32];
 
     if (ativa_http_is_h2(wsi)) {
-        ativa_log_warn("webhook refused", "reason=%s", "HTTP/2 POST; Meta posts over HTTP/1.1");
+        ativa_log_warn("webhook refused", "reason=%s",
+                       "HTTP/2 POST: lws cannot read X-Hub-Signature-256 over HTTP/2");
         return ativa_http_reply_text(wsi, &pss->reply, 505, "use HTTP/1.1\n");
     }
-    int n = lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH);
-    if (n <= 0)
+    /* Without Content-Length (a chunked body) the size cannot be judged before reading. */
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0)
         return ativa_http_reply_text(wsi, &pss->reply, 411, "content-length required\n");
+    if (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0)
+        return ativa_http_reply_text(wsi, &pss->reply, 400, "bad content-length\n");
     char *end = NULL;
     errno = 0;
     unsigned long long declared = strtoull(cl, &end, 10);

@@ -96,6 +96,14 @@ describe('a running gateway', () => {
     assertSecurityHeaders(r.headers, 'GET /');
   });
 
+  it('serves nothing outside console.static_dir', async () => {
+    for (const rawPath of ['/../README.md', '/%2e%2e/README.md', '/..%2fREADME.md', '/../../etc/passwd']) {
+      const r = await request(base, { ca: certs.caPem, rawPath });
+      assert.notEqual(r.status, 200, rawPath);
+      assert.doesNotMatch(r.body, /contact-center|root:/, rawPath);
+    }
+  });
+
   it('puts the security headers on every answer, errors included', async () => {
     for (const p of ['/healthz', '/no-such-file.html', '/webhooks/whatsapp?hub.mode=subscribe']) {
       const r = await request(`${base}${p}`, { ca: certs.caPem });

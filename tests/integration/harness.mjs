@@ -131,10 +131,15 @@ class Child {
   }
 }
 
-/** GET over HTTPS/1.1: { status, headers, body, httpVersion }. */
-export function request(url, { ca, method = 'GET', headers = {}, body, tls = {}, timeoutMs = 5000 } = {}) {
+/**
+ * A request over HTTPS/1.1: { status, headers, body, httpVersion }. `rawPath` sends a path exactly
+ * as given (URL parsing would normalise "/../"); `tls` adds TLS options (minVersion, ciphers...).
+ */
+export function request(url, { ca, method = 'GET', headers = {}, body, tls = {}, rawPath, timeoutMs = 5000 } = {}) {
   return new Promise((resolve, reject) => {
-    const req = https.request(url, { method, headers, ca, agent: false, timeout: timeoutMs, ...tls }, (res) => {
+    const options = { method, headers, ca, agent: false, timeout: timeoutMs, ...tls };
+    if (rawPath !== undefined) options.path = rawPath;
+    const req = https.request(url, options, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => resolve({
