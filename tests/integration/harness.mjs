@@ -1,4 +1,4 @@
-// Helpers for integration tests: a real ativa-gateway (and later the Meta simulator) on fresh
+// The integration tests' toolkit: a real ativa-gateway (and later the Meta simulator) on fresh
 // ports, with fresh certificates, spoken to over real TLS sockets. Node built-ins only.
 //
 // Environment (set by ctest): ATIVA_BUILD_DIR (the CMake build directory whose binaries are
