@@ -8,10 +8,19 @@ packages=(
     build-essential cmake pkg-config git ca-certificates openssl curl
     libwebsockets-dev libssl-dev libjansson-dev liblmdb-dev lmdb-utils
     libcmocka-dev gcovr clang libclang-rt-14-dev
+    nodejs npm
 )
+
+# A Node.js installed another way (e.g. NodeSource's nodejs, which ships npm itself and conflicts
+# with Debian's npm package) already provides these commands.
+declare -A provided_by_command=([nodejs]=node [npm]=npm)
 
 missing=()
 for p in "${packages[@]}"; do
+    cmd=${provided_by_command[$p]:-}
+    if [[ -n "$cmd" ]] && command -v "$cmd" >/dev/null; then
+        continue
+    fi
     status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
     [[ "$status" == "install ok installed" ]] || missing+=("$p")
 done

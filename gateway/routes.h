@@ -1,0 +1,17 @@
+/*
+ * gateway/routes.h — the route families the server mounts (one source file each).
+ * To add one: define its `struct ativa_route` in its own file, declare it here, and list it in
+ * `routes[]` in server.c.
+ */
+#ifndef ATIVA_GATEWAY_ROUTES_H
+#define ATIVA_GATEWAY_ROUTES_H
+
+#include "server.h"
+
+/** GET /healthz: the loop's and the store's health as JSON (http_health.c). */
+extern const struct ativa_route ativa_health_route;
+
+/** GET and POST /webhooks/whatsapp: Meta's verification handshake and events (webhook.c). */
+extern const struct ativa_route ativa_webhook_route;
+
+#endif
