@@ -9,6 +9,8 @@
  */
 #include "graph_client.h"
 
+#include "routes.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,6 +196,9 @@ static int graph_callback(struct lws *wsi, enum lws_callback_reasons reason, voi
     graph_request *r = user;
 
     switch (reason) {
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        return 1; /* a client-only protocol: nobody may open it from outside */
+
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
         if (!r)
             return 0;
@@ -268,6 +273,11 @@ const struct lws_protocols graph_client_protocol = {
     .callback = graph_callback,
     .per_session_data_size = 0,
     .rx_buffer_size = 0,
+};
+
+const struct ativa_route ativa_graph_client_route = {
+    .mountpoint = NULL,
+    .protocol = {.name = "ativa-graph-client", .callback = graph_callback},
 };
 
 static void on_timer(lws_sorted_usec_list_t *sul)

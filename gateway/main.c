@@ -6,6 +6,7 @@
  * Exit status: 0 after a clean stop (SIGINT or SIGTERM) or a valid --check-config; 1 when the
  * configuration is wrong or the server cannot start; 2 for a usage error.
  */
+#include "app.h"
 #include "clock.h"
 #include "config.h"
 #include "log.h"
@@ -121,7 +122,14 @@ int main(int argc, char **argv)
         ativa_config_free(cfg);
         return 1;
     }
+    if (ativa_app_start(&srv) != ATIVA_OK) {
+        ativa_app_stop(&srv);
+        ativa_server_destroy(&srv);
+        ativa_config_free(cfg);
+        return 1;
+    }
     int rc = ativa_server_run(&srv);
+    ativa_app_stop(&srv);
     ativa_server_destroy(&srv);
     ativa_config_free(cfg);
     if (rc != 0)

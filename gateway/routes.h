@@ -14,4 +14,10 @@ extern const struct ativa_route ativa_health_route;
 /** GET and POST /webhooks/whatsapp: Meta's verification handshake and events (webhook.c). */
 extern const struct ativa_route ativa_webhook_route;
 
+/** The loop's own protocol: store completions arrive through it (bridge.c). */
+extern const struct ativa_route ativa_loop_route;
+
+/** Client connections to the Graph API (graph_client.c); never served. */
+extern const struct ativa_route ativa_graph_client_route;
+
 #endif

@@ -47,6 +47,8 @@ static const struct lws_protocol_vhost_options extra_mimetypes[] = {
 static const struct ativa_route *const routes[] = {
     &ativa_health_route,
     &ativa_webhook_route,
+    &ativa_loop_route,
+    &ativa_graph_client_route,
 };
 
 #define N_ROUTES (sizeof routes / sizeof routes[0])
@@ -250,6 +252,9 @@ ativa_err ativa_server_init(struct ativa_server *srv, const struct ativa_config 
                            SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
                            SSL_OP_CIPHER_SERVER_PREFERENCE;
     info.alpn = "h2,http/1.1";
+    /* Client connections from this vhost (the Graph API) verify the server against the system's
+     * trust store, or against this CA file (the development CA) when one is configured. */
+    info.client_ssl_ca_filepath = cfg->graph_ca_file;
     info.keepalive_timeout = 5;
     info.timeout_secs = 20;
     srv->vhost = lws_create_vhost(srv->context, &info);

@@ -58,6 +58,9 @@ struct ativa_route {
 };
 
 struct ativa_store;
+struct ativa_bridge;
+struct ativa_outbox;
+struct ativa_templates;
 
 struct ativa_server {
     const struct ativa_config *cfg; /**< borrowed; outlives the server */
@@ -67,6 +70,9 @@ struct ativa_server {
      * through ativa_server_from_wsi(wsi)->store. NULL until the store is part of the process.
      */
     struct ativa_store *store;
+    struct ativa_bridge *bridge;       /**< store completions back to the loop (bridge.h) */
+    struct ativa_outbox *outbox;       /**< sends to the Graph API (outbox.h); NULL until set */
+    struct ativa_templates *templates; /**< the approved-template offer (templates.h) */
     struct lws_context *context;
     struct lws_vhost *vhost;
     struct ativa_health health;

@@ -1,0 +1,93 @@
+/* Start-up and shut-down of the store, the bridge and what depends on them; see app.h. */
+#include "app.h"
+
+#include "bridge.h"
+#include "log.h"
+
+#include <ativa/store.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <string.h>
+
+static const char *store_state(void *arg)
+{
+    struct ativa_server *srv = arg;
+    return srv->store ? "open" : "closed";
+}
+
+/* The lines of the configuration are the lines of the store: written at every start, so that a
+ * label or number changed in the file takes effect. */
+static ativa_err put_lines(struct ativa_server *srv)
+{
+    for (size_t i = 0; i < srv->cfg->n_lines; i++) {
+        const struct ativa_config_line *l = &srv->cfg->lines[i];
+        ativa_store_op op;
+        memset(&op, 0, sizeof op);
+        op.kind = ATIVA_STORE_PUT_LINE;
+        op.in.line.phone_number_id = l->phone_number_id;
+        op.in.line.display_number = l->display_number;
+        op.in.line.waba_id = l->waba_id;
+        op.in.line.label = l->label;
+        ativa_err err = ativa_store_execute(srv->store, &op);
+        if (err) {
+            ativa_log_error("cannot record a line", "phone_number_id=%s error=%s",
+                            l->phone_number_id, ativa_err_code(err));
+            return err;
+        }
+    }
+    return ATIVA_OK;
+}
+
+ativa_err ativa_app_start(struct ativa_server *srv)
+{
+    /* The data is the contact center's conversations: readable by this user only. */
+    if (mkdir(srv->cfg->data_dir, 0700) != 0 && errno != EEXIST) {
+        ativa_log_error("cannot create data_dir", "data_dir=%s reason=%s", srv->cfg->data_dir,
+                        strerror(errno));
+        return ATIVA_ERR_STORE_IO;
+    }
+    ativa_store_config sc = ativa_store_config_default(srv->cfg->data_dir);
+    ativa_store *store = NULL;
+    ativa_err err = ativa_store_open(&sc, &store);
+    if (err) {
+        ativa_log_error("cannot open the store", "data_dir=%s error=%s reason=%s hint=%s",
+                        srv->cfg->data_dir, ativa_err_code(err), ativa_strerror(err),
+                        "check data_dir: it must be a writable directory of this gateway's");
+        return err;
+    }
+    srv->store = store;
+
+    srv->bridge = calloc(1, sizeof *srv->bridge);
+    if (!srv->bridge || ativa_bridge_init(srv->bridge, srv->context)) {
+        free(srv->bridge);
+        srv->bridge = NULL;
+        return ATIVA_ERR_NO_MEMORY;
+    }
+    if ((err = put_lines(srv)))
+        return err;
+
+    srv->health.store_state = store_state;
+    srv->health.store_arg = srv;
+    uint64_t last_seq = 0;
+    ativa_store_last_event_seq(store, &last_seq);
+    ativa_log_info("store open", "data_dir=%s lines=%zu last_event_seq=%llu", srv->cfg->data_dir,
+                   srv->cfg->n_lines, (unsigned long long)last_seq);
+    return ATIVA_OK;
+}
+
+void ativa_app_stop(struct ativa_server *srv)
+{
+    if (srv->store) {
+        /* Applies what was accepted; completions queue up in the bridge. */
+        ativa_store_close(srv->store);
+        srv->store = NULL;
+        ativa_bridge_drain(srv);
+    }
+    if (srv->bridge) {
+        ativa_bridge_destroy(srv->bridge);
+        free(srv->bridge);
+        srv->bridge = NULL;
+    }
+}
