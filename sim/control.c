@@ -159,7 +159,7 @@ static int build_inbound(struct sim_req *req, json_t *body, const char *type, js
             reply_error(req, 400, "\"latitude\" and \"longitude\" numbers are required");
             return -1;
         }
-        if (opt_str(req, body, "name", &name) || opt_str(req, body, "address", &address))
+        if (opt_str(req, body, "location_name", &name) || opt_str(req, body, "address", &address))
             return -1;
         json_t *loc = json_pack("{s:f, s:f}", "latitude", json_number_value(lat), "longitude",
                                 json_number_value(lon));

@@ -120,7 +120,7 @@ char *sim_hex_id_new(size_t nbytes)
 
 char *sim_json_dump_new(const json_t *root)
 {
-    char *s = json_dumps(root, JSON_COMPACT | JSON_ENSURE_ASCII);
+    char *s = json_dumps(root, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15));
     if (!s)
         return NULL;
     /*
