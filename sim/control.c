@@ -91,8 +91,8 @@ static json_t *media_new(const char *mime)
 {
     char *id = sim_numeric_id_new(16);
     char *sha = sim_hex_id_new(32);
-    json_t *m = json_pack("{s:s, s:s, s:s}", "mime_type", mime, "sha256", sha ? sha : "",
-                          "id", id ? id : "1");
+    json_t *m = json_pack("{s:s, s:s, s:s}", "mime_type", mime, "sha256", sha ? sha : "", "id",
+                          id ? id : "1");
     free(id);
     free(sha);
     return m;
@@ -120,9 +120,9 @@ static int build_inbound(struct sim_req *req, json_t *body, const char *type, js
             return -1;
         }
         json_object_set_new(msg, "type", json_string("button"));
-        json_object_set_new(msg, "button",
-                            json_pack("{s:s, s:s}", "payload", payload ? payload : text, "text",
-                                      text));
+        json_object_set_new(
+            msg, "button",
+            json_pack("{s:s, s:s}", "payload", payload ? payload : text, "text", text));
     } else if (!strcmp(type, "button_reply") || !strcmp(type, "list_reply")) {
         if (!title) {
             title = text;
@@ -174,8 +174,8 @@ static int build_inbound(struct sim_req *req, json_t *body, const char *type, js
         if (need_str(req, body, "message_id", &mid) || need_str(req, body, "emoji", &emoji))
             return -1;
         json_object_set_new(msg, "type", json_string("reaction"));
-        json_object_set_new(msg, "reaction", json_pack("{s:s, s:s}", "message_id", mid, "emoji",
-                                                       emoji));
+        json_object_set_new(msg, "reaction",
+                            json_pack("{s:s, s:s}", "message_id", mid, "emoji", emoji));
     } else {
         reply_error(req, 400,
                     "\"type\" must be text, button, button_reply, list_reply, image, video, "
@@ -223,8 +223,9 @@ static void do_reply(struct sim_req *req, json_t *body)
                             "timestamp", ts);
     if (context_id) {
         char *display = sim_digits_new(line->display_phone_number);
-        json_object_set_new(msg, "context", json_pack("{s:s, s:s}", "from", display ? display : "",
-                                                      "id", context_id));
+        json_object_set_new(
+            msg, "context",
+            json_pack("{s:s, s:s}", "from", display ? display : "", "id", context_id));
         free(display);
     }
     if (build_inbound(req, body, type, msg)) {
@@ -292,7 +293,7 @@ static void do_fail_next(struct sim_req *req, json_t *body)
 }
 
 static const char *const template_events[] = {
-    "APPROVED", "REJECTED",         "PENDING", "PAUSED",     "DISABLED",  "FLAGGED",
+    "APPROVED",  "REJECTED",         "PENDING", "PAUSED",     "DISABLED", "FLAGGED",
     "IN_APPEAL", "PENDING_DELETION", "DELETED", "REINSTATED", "ARCHIVED", "LIMIT_EXCEEDED",
     NULL};
 
@@ -350,18 +351,18 @@ static void do_template_status(struct sim_req *req, json_t *body)
             if (!strcmp(event, "DISABLED"))
                 json_object_set_new(value, "disable_info",
                                     json_pack("{s:I}", "disable_date", (json_int_t)(now / 1000)));
-            json_t *env = json_pack("{s:[{s:s, s:I, s:[{s:o, s:s}]}], s:s}", "entry", "id",
-                                    wb->waba_id, "time", (json_int_t)(now / 1000), "changes",
-                                    "value", value, "field", "message_template_status_update",
-                                    "object", "whatsapp_business_account");
+            json_t *env =
+                json_pack("{s:[{s:s, s:I, s:[{s:o, s:s}]}], s:s}", "entry", "id", wb->waba_id,
+                          "time", (json_int_t)(now / 1000), "changes", "value", value, "field",
+                          "message_template_status_update", "object", "whatsapp_business_account");
             const char *status = !strcmp(event, "REINSTATED") ? "APPROVED"
                                  : !strcmp(event, "FLAGGED")  ? NULL
                                                               : event;
             if (status)
                 json_object_set_new(t, "status", json_string(status));
-            json_array_append_new(
-                updated, json_pack("{s:s, s:s, s:o}", "waba_id", wb->waba_id, "id", tid ? tid : "",
-                                   "status", json_deep_copy(json_object_get(t, "status"))));
+            json_array_append_new(updated, json_pack("{s:s, s:s, s:o}", "waba_id", wb->waba_id,
+                                                     "id", tid ? tid : "", "status",
+                                                     json_deep_copy(json_object_get(t, "status"))));
             long long seq = sim_webhook_schedule(sim, env, 0, "template_status");
             json_array_append_new(seqs, json_integer(seq));
             if (!strcmp(event, "DELETED")) {
@@ -438,11 +439,11 @@ static void do_state(struct sim_req *req)
     json_t *windows = json_array();
     for (size_t i = 0; i < sim->nwindows; i++)
         json_array_append_new(
-            windows, json_pack("{s:s, s:s, s:I, s:b}", "line", sim->windows[i].line, "wa_id",
-                               sim->windows[i].wa_id, "last_inbound_ms",
-                               (json_int_t)sim->windows[i].last_inbound_ms, "open",
-                               sim_window_is_open(sim, sim->windows[i].line,
-                                                  sim->windows[i].wa_id, now)));
+            windows,
+            json_pack("{s:s, s:s, s:I, s:b}", "line", sim->windows[i].line, "wa_id",
+                      sim->windows[i].wa_id, "last_inbound_ms",
+                      (json_int_t)sim->windows[i].last_inbound_ms, "open",
+                      sim_window_is_open(sim, sim->windows[i].line, sim->windows[i].wa_id, now)));
     sim_respond(req, 200,
                 json_pack("{s:s, s:i, s:i, s:I, s:o, s:s}", "fail_mode", modes[sim->fail_mode],
                           "fail_count", sim->fail_count, "out_of_order_count",
@@ -500,8 +501,8 @@ void sim_control_handle(struct sim_req *req)
         else
             sim_respond(req, 200,
                         json_pack("{s:I}", "webhook_seq",
-                                  (json_int_t)sim_webhook_schedule_raw(
-                                      sim, sim->last_webhook_body, 0, "duplicate")));
+                                  (json_int_t)sim_webhook_schedule_raw(sim, sim->last_webhook_body,
+                                                                       0, "duplicate")));
     } else if (!strcmp(cmd, "out-of-order-next")) {
         long long count;
         if (!opt_int(req, body, "count", 0, 100000, 1, &count)) {

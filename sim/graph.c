@@ -34,9 +34,9 @@ json_t *sim_graph_error_new(int code, const char *type, const char *message, con
     char *trace = fbtrace_new();
     json_t *err = json_pack("{s:s, s:s, s:i}", "message", message, "type", type, "code", code);
     if (err && details)
-        json_object_set_new(err, "error_data",
-                            json_pack("{s:s, s:s}", "messaging_product", "whatsapp", "details",
-                                      details));
+        json_object_set_new(
+            err, "error_data",
+            json_pack("{s:s, s:s}", "messaging_product", "whatsapp", "details", details));
     if (err)
         json_object_set_new(err, "fbtrace_id", json_string(trace ? trace : "A"));
     free(trace);
@@ -162,8 +162,8 @@ static json_t *status_new(const struct sim *sim, const struct send_info *si, con
     json_object_set_new(s, "pricing",
                         json_pack("{s:b, s:s, s:s, s:s}", "billable", si->is_template,
                                   "pricing_model", "PMP", "type",
-                                  si->is_template ? "regular" : "free_customer_service",
-                                  "category", si->category));
+                                  si->is_template ? "regular" : "free_customer_service", "category",
+                                  si->category));
     return s;
 }
 
@@ -288,8 +288,7 @@ static int check_params(struct sim_req *req, const char *component, json_t *para
                      "Parameter of type payload is missing payload value");
                 return -1;
             }
-        } else if (!strcmp(type, "image") || !strcmp(type, "video") ||
-                   !strcmp(type, "document")) {
+        } else if (!strcmp(type, "image") || !strcmp(type, "video") || !strcmp(type, "document")) {
             json_t *m = json_object_get(p, type);
             if (!json_is_object(m) || (!json_is_string(json_object_get(m, "id")) &&
                                        !json_is_string(json_object_get(m, "link")))) {
@@ -439,8 +438,8 @@ static json_t *check_template(struct sim_req *req, const struct sim_line *line, 
                 got[i] = (char)toupper((unsigned char)pt[i]);
                 got[i + 1] = '\0';
             }
-            snprintf(details, sizeof(details), "header: Format mismatch, expected %.20s, received %s",
-                     hformat, got);
+            snprintf(details, sizeof(details),
+                     "header: Format mismatch, expected %.20s, received %s", hformat, got);
             fail(req, 400, 132012,
                  "(#132012) Parameter format does not match format in the created template",
                  details);
@@ -487,8 +486,8 @@ static json_t *check_template(struct sim_req *req, const struct sim_line *line, 
         long n = ix ? strtol(ix, &end, 10) : -1;
         if (!ix || *end || n < 0 || (size_t)n >= json_array_size(buttons)) {
             char details[200];
-            snprintf(details, sizeof(details), "button: index (%.20s) does not exist in the template",
-                     ix ? ix : "missing");
+            snprintf(details, sizeof(details),
+                     "button: index (%.20s) does not exist in the template", ix ? ix : "missing");
             fail(req, 400, 100, "(#100) Invalid parameter", details);
             return NULL;
         }
@@ -521,8 +520,8 @@ static json_t *check_template(struct sim_req *req, const struct sim_line *line, 
 
 /* ---- messages ---- */
 
-static const char *const free_form_types[] = {"text",    "image",    "audio",       "document",
-                                              "video",   "sticker",  "location",    "contacts",
+static const char *const free_form_types[] = {"text",        "image",    "audio",    "document",
+                                              "video",       "sticker",  "location", "contacts",
                                               "interactive", "reaction", NULL};
 
 static void messages_process(struct sim_req *req, const struct sim_line *line)
@@ -788,8 +787,8 @@ static void append_param(char *url, size_t cap, const char *key, const char *val
     snprintf(url + n, cap - n, "%s%s=%s", strchr(url, '?') ? "&" : "?", key, enc);
 }
 
-static json_t *page_url_new(const struct sim *sim, const char *version, const char *waba,
-                            json_t *q, size_t limit, const char *dir, const char *cursor)
+static json_t *page_url_new(const struct sim *sim, const char *version, const char *waba, json_t *q,
+                            size_t limit, const char *dir, const char *cursor)
 {
     char url[4096], lim[24];
     snprintf(url, sizeof(url), "%s/%s/%s/message_templates", sim->base_url, version, waba);
@@ -901,12 +900,11 @@ done:
 void sim_graph_handle(struct sim_req *req)
 {
     struct sim *sim = req->sim;
-    json_t *entry = json_pack("{s:I, s:I, s:s, s:s, s:s, s:{s:s, s:s}, s:s?, s:n}", "seq",
-                              (json_int_t)++sim->request_seq, "time_ms", (json_int_t)sim_now_ms(),
-                              "method", req->is_post ? "POST" : "GET", "path", req->path, "query",
-                              req->query, "headers", "authorization", req->authorization,
-                              "content-type", req->content_type, "body", req->body,
-                              "response_status");
+    json_t *entry = json_pack(
+        "{s:I, s:I, s:s, s:s, s:s, s:{s:s, s:s}, s:s?, s:n}", "seq", (json_int_t)++sim->request_seq,
+        "time_ms", (json_int_t)sim_now_ms(), "method", req->is_post ? "POST" : "GET", "path",
+        req->path, "query", req->query, "headers", "authorization", req->authorization,
+        "content-type", req->content_type, "body", req->body, "response_status");
     if (entry) {
         req->log_entry = json_incref(entry);
         sim_log_append(sim->request_log, entry);

@@ -114,7 +114,8 @@ struct sim {
     long long webhook_seq;
     char *last_webhook_body;
 
-    struct sim_hook *hooks; /* every scheduled or in-flight webhook */
+    lws_sorted_usec_list_t tick; /* wakes the loop to notice signals */
+    struct sim_hook *hooks;      /* every scheduled or in-flight webhook */
     size_t nhooks;
 };
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define WINDOW_MS (24LL * 3600 * 1000)
+#define WINDOW_MS   (24LL * 3600 * 1000)
 #define MAX_WINDOWS 100000
 
 const struct sim_line *sim_line_find(const struct sim *sim, const char *phone_number_id)

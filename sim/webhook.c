@@ -22,8 +22,8 @@ struct sim_hook {
     int http_status;
     int outcome_done; /* this attempt's result was recorded */
     int cancelled;
-    int connecting;       /* inside lws_client_connect_via_info(): results wait for it */
-    int deferred;         /* a result arrived while connecting */
+    int connecting; /* inside lws_client_connect_via_info(): results wait for it */
+    int deferred;   /* a result arrived while connecting */
     int deferred_status;
     char deferred_error[128];
     json_t *log; /* own reference to the webhook log entry */
@@ -45,7 +45,8 @@ int sim_webhook_init(struct sim *sim)
     snprintf(sim->hook_buf, sizeof(sim->hook_buf), "%s", url);
     if (lws_parse_uri(sim->hook_buf, &prot, &ads, &port, &path) || !*ads ||
         (strcmp(prot, "https") && strcmp(prot, "http"))) {
-        fprintf(stderr, "ativa-meta-sim: config: key \"webhook_url\" must be https://host[:port]/path\n");
+        fprintf(stderr,
+                "ativa-meta-sim: config: key \"webhook_url\" must be https://host[:port]/path\n");
         return -1;
     }
     sim->hook_scheme = prot;
@@ -203,8 +204,8 @@ int sim_webhook_callback(struct lws *wsi, enum lws_callback_reasons reason, void
         static const char ua[] = "facebookexternalua";
         if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
                                          (const unsigned char *)ct, (int)strlen(ct), p, end) ||
-            lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_USER_AGENT,
-                                         (const unsigned char *)ua, (int)strlen(ua), p, end) ||
+            lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_USER_AGENT, (const unsigned char *)ua,
+                                         (int)strlen(ua), p, end) ||
             lws_add_http_header_content_length(wsi, h->len, p, end) ||
             lws_add_http_header_by_name(wsi, (const unsigned char *)"x-hub-signature-256:",
                                         (const unsigned char *)h->signature,
@@ -281,10 +282,10 @@ static long long schedule_body(struct sim *sim, char *body, int delay_ms, const 
     h->len = strlen(body);
     sim_sign(sim->cfg.app_secret, body, h->len, h->signature);
     long long seq = ++sim->webhook_seq;
-    h->log = json_pack("{s:I, s:s, s:s, s:i, s:n, s:I, s:s, s:s}", "seq", (json_int_t)seq, "kind",
-                       kind, "state", "scheduled", "attempts", 0, "last_status", "due_ms",
-                       (json_int_t)(sim_now_ms() + delay_ms), "signature", h->signature, "body",
-                       body);
+    h->log =
+        json_pack("{s:I, s:s, s:s, s:i, s:n, s:I, s:s, s:s}", "seq", (json_int_t)seq, "kind", kind,
+                  "state", "scheduled", "attempts", 0, "last_status", "due_ms",
+                  (json_int_t)(sim_now_ms() + delay_ms), "signature", h->signature, "body", body);
     if (!h->log) {
         free(h->body);
         free(h);

@@ -180,21 +180,27 @@ before(async () => {
       if (m) resolve(Number(m[1]));
     });
     sim.on('exit', (code) => reject(new Error(`ativa-meta-sim exited (${code}): ${simStderr}`)));
-    setTimeout(() => reject(new Error('no ready line from ativa-meta-sim')), 5000);
+    setTimeout(() => reject(new Error('no ready line from ativa-meta-sim')), 5000).unref();
   });
   assert.ok(port > 0);
   simBase = `https://127.0.0.1:${port}`;
 });
 
 after(async () => {
+  let exit = null;
   if (sim && sim.exitCode === null) {
     const exited = new Promise((res) => sim.on('exit', (code, signal) => res({ code, signal })));
     sim.kill('SIGTERM');
-    const { code } = await exited;
-    assert.equal(code, 0, `ativa-meta-sim should exit cleanly on SIGTERM: ${simStderr}`);
+    let timer;
+    const late = new Promise((res) => { timer = setTimeout(() => res({ code: 'no exit within 5 s' }), 5000); });
+    exit = await Promise.race([exited, late]);
+    clearTimeout(timer);
+    if (sim.exitCode === null) sim.kill('SIGKILL');
   }
+  hookServer?.closeAllConnections?.();
   hookServer?.close();
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  if (exit) assert.equal(exit.code, 0, `ativa-meta-sim should exit cleanly on SIGTERM: ${simStderr}`);
 });
 
 test('a missing or wrong access token gets 401 with code 190', async () => {
