@@ -762,13 +762,21 @@ static char *cursor_new(size_t index)
 {
     char raw[48];
     int n = snprintf(raw, sizeof(raw), "ativa-sim-cursor:%zu", index);
-    return sim_base64_new((const unsigned char *)raw, (size_t)n);
+    char *c = sim_base64_new((const unsigned char *)raw, (size_t)n);
+    /* without padding, a cursor needs no escaping in a query string */
+    for (char *p = c ? strchr(c, '=') : NULL; p && *p; p++)
+        *p = '\0';
+    return c;
 }
 
 static int cursor_parse(const char *c, size_t *index)
 {
-    char raw[64];
-    if (strlen(c) > 80 || sim_base64_decode(c, raw, sizeof(raw)) < 0 ||
+    char raw[64], padded[88];
+    size_t n = strlen(c);
+    if (n > 80)
+        return -1;
+    snprintf(padded, sizeof(padded), "%s%s", c, n % 4 == 2 ? "==" : n % 4 == 3 ? "=" : "");
+    if (sim_base64_decode(padded, raw, sizeof(raw)) < 0 ||
         strncmp(raw, "ativa-sim-cursor:", 17))
         return -1;
     char *end = NULL;
