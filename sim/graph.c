@@ -776,8 +776,7 @@ static int cursor_parse(const char *c, size_t *index)
     if (n > 80)
         return -1;
     snprintf(padded, sizeof(padded), "%s%s", c, n % 4 == 2 ? "==" : n % 4 == 3 ? "=" : "");
-    if (sim_base64_decode(padded, raw, sizeof(raw)) < 0 ||
-        strncmp(raw, "ativa-sim-cursor:", 17))
+    if (sim_base64_decode(padded, raw, sizeof(raw)) < 0 || strncmp(raw, "ativa-sim-cursor:", 17))
         return -1;
     char *end = NULL;
     unsigned long long v = strtoull(raw + 17, &end, 10);

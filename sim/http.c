@@ -164,8 +164,16 @@ int sim_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
         int chunked = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
         if (has_len && strtoll(cl, NULL, 10) > SIM_MAX_BODY)
             req->body_too_large = 1;
+        if (chunked && req->is_post) {
+            /* lws 4.1 does not decode chunked request bodies; say so instead of hanging */
+            req->handled = 1;
+            sim_respond(req, 411,
+                        sim_graph_error_new(100, "OAuthException", "(#100) Length Required",
+                                            "Send the body with a Content-Length header"));
+            return 0;
+        }
         /* Without a body lws sends no BODY callbacks: answer now. */
-        if (!req->is_post || req->body_too_large || (!chunked && (!has_len || atoll(cl) == 0)))
+        if (!req->is_post || req->body_too_large || !has_len || atoll(cl) == 0)
             dispatch(req);
         return 0;
     }

@@ -181,8 +181,6 @@ char *sim_json_dump_new(const json_t *root);
 void sim_sign(const char *secret, const char *body, size_t len, char *out);
 /** Number of UTF-8 code points in @p s. */
 size_t sim_utf8_chars(const char *s);
-/** Case-insensitive ASCII comparison of two strings; 0 when equal. */
-int sim_strcasecmp(const char *a, const char *b);
 /** Base64 of @p in into a new string (caller frees). */
 char *sim_base64_new(const unsigned char *in, size_t len);
 /** Decodes base64 @p in into @p out (at most @p outlen - 1 bytes, NUL-terminated); -1 on error. */

@@ -163,13 +163,3 @@ size_t sim_utf8_chars(const char *s)
             n++;
     return n;
 }
-
-int sim_strcasecmp(const char *a, const char *b)
-{
-    for (; *a && *b; a++, b++) {
-        int d = tolower((unsigned char)*a) - tolower((unsigned char)*b);
-        if (d)
-            return d;
-    }
-    return tolower((unsigned char)*a) - tolower((unsigned char)*b);
-}
