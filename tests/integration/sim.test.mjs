@@ -3,7 +3,7 @@
 // Run: ATIVA_BUILD_DIR=build node --test tests/integration/sim.test.mjs
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, execFileSync, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
@@ -15,6 +15,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const sourceDir = path.resolve(process.env.ATIVA_SOURCE_DIR ?? path.join(here, '..', '..'));
 const buildDir = path.resolve(process.env.ATIVA_BUILD_DIR ?? 'build');
 const simBin = path.join(buildDir, 'sim', 'ativa-meta-sim');
+const ctlBin = path.join(buildDir, 'sim', 'ativa-sim-ctl');
 
 const ACCESS_TOKEN = 'EAAtest-access-token';
 const CONTROL_TOKEN = 'controle-secreto';
@@ -539,6 +540,43 @@ test('the request log holds the exact bodies and headers received', async () => 
   assert.equal(entry.wamid, res.json.messages[0].id);
   const since = await control('GET', `sent?since=${entry.seq}`);
   assert.ok(since.json.requests.every((e) => e.seq > entry.seq));
+});
+
+test('ativa-sim-ctl drives the control API', async () => {
+  const ctl = (...args) => spawnSync(ctlBin, args, {
+    encoding: 'utf8',
+    env: { ...process.env, ATIVA_SIM_URL: simBase, ATIVA_SIM_TOKEN: CONTROL_TOKEN, ATIVA_SIM_CA: path.join(tmp, 'ca.pem') },
+  });
+  const tricky = 'Aspas "assim", barra \\ e\nnova linha\tcom tab, ação';
+  let r = ctl('reply', '--from', ANA, '--line', LINE.phone_number_id, '--text', tricky);
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  const wamid = JSON.parse(r.stdout).wamid;
+  const h = await waitFor(() => hooks.find((x) => x.json?.entry?.[0]?.changes?.[0]?.value?.messages?.[0]?.id === wamid), 'ctl reply');
+  assert.equal(h.json.entry[0].changes[0].value.messages[0].text.body, tricky);
+
+  r = ctl('fail-next', '1', '--mode', 'rate');
+  assert.equal(r.status, 0, r.stderr);
+  assertError(await send(text(ANA, 'oi')), 400, 130429);
+
+  r = ctl('template-status', 'retomar_contato', 'pt_BR', 'PAUSED');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).updated[0].status, 'PAUSED');
+  r = ctl('template-status', 'retomar_contato', 'pt_BR', 'REINSTATED');
+  assert.equal(JSON.parse(r.stdout).updated[0].status, 'APPROVED');
+
+  r = ctl('out-of-order-next', '0');
+  assert.deepEqual(JSON.parse(r.stdout), { out_of_order_count: 0 });
+  r = ctl('state');
+  assert.equal(JSON.parse(r.stdout).fail_mode, 'none');
+  r = ctl('sent', '--since', '1');
+  assert.ok(JSON.parse(r.stdout).requests.every((e) => e.seq > 1));
+
+  r = ctl('--token', 'errado', 'state');
+  assert.notEqual(r.status, 0);
+  r = ctl('template-status', 'nao_existe', 'pt_BR', 'APPROVED');
+  assert.notEqual(r.status, 0);
+  r = ctl('bogus');
+  assert.equal(r.status, 2);
 });
 
 test('every webhook received carried a valid signature', () => {
