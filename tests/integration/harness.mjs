@@ -247,3 +247,134 @@ export async function startSim({ dir, config, env = {}, timeoutMs = 15000 }) {
   child.onOutput = undefined;
   return child;
 }
+
+/**
+ * The simulator and a gateway wired to each other on fresh ports, sharing one development CA:
+ * the gateway sends to the simulator's Graph API, the simulator delivers webhooks to the
+ * gateway's /webhooks/whatsapp. Lines, templates and customers come from `sim` (merged into a
+ * default simulator configuration) and `gateway` overrides.
+ * @returns {Promise<{dir, certs, sim, gateway, ca, gw(path, opts), control(path, body)}>}
+ */
+export async function startStack({ sim: simOverrides = {}, gateway: gatewayOverrides = {}, env = {} } = {}) {
+  const dir = await makeTempDir('ativa-stack-');
+  const certs = await makeCerts(dir);
+  const [gatewayPort, simPort] = [await freePort(), await freePort()];
+  const appSecret = 'stack-app-secret';
+  const accessToken = 'stack-graph-token';
+  const controlToken = 'stack-control-token';
+  const templatesFile = path.join(dir, 'templates-2001.json');
+  await writeFile(templatesFile, JSON.stringify({ data: defaultTemplates }));
+  const simConfig = {
+    listen_address: '127.0.0.1',
+    port: simPort,
+    cert_file: certs.cert,
+    key_file: certs.key,
+    graph_version: 'v23.0',
+    access_token: accessToken,
+    control_token: controlToken,
+    app_secret: appSecret,
+    webhook_url: `https://localhost:${gatewayPort}/webhooks/whatsapp`,
+    webhook_ca_file: certs.ca,
+    webhook_retry_ms: 100,
+    status_delays_ms: { sent: 50, delivered: 100, read: 150 },
+    lines: [{ phone_number_id: '1001', display_phone_number: '551140040001', waba_id: '2001' }],
+    wabas: [{ waba_id: '2001', templates_file: templatesFile }],
+    customers: [
+      { number: '5511987654321', name: 'Ana Lima', last_inbound_ago_s: 7200 },
+      { number: '5511912345678', name: 'Bruno Costa', last_inbound_ago_s: 3 * 86400 },
+      { number: '5582999448232', wa_id: '558299448232', name: 'José Nunes' },
+    ],
+    ...simOverrides,
+  };
+  const sim = await startSim({ dir, config: simConfig });
+  const dataDir = path.join(dir, 'data');
+  const config = gatewayConfig({
+    port: gatewayPort,
+    certs,
+    dataDir,
+    overrides: {
+      graph: { base_url: `https://localhost:${simPort}`, version: 'v23.0', token: accessToken, ca_file: certs.ca, timeout_ms: 2000 },
+      webhook: { verify_token: 'stack-verify-token', app_secret: appSecret },
+      lines: [{ phone_number_id: '1001', display_number: '551140040001', waba_id: '2001', label: 'Loja Ativa' }],
+      templates: { source: 'graph', sync_interval_s: 3600 },
+      ...gatewayOverrides,
+    },
+  });
+  let gateway;
+  try {
+    gateway = await startGateway({ dir, config, env });
+  } catch (e) {
+    await sim.stop();
+    throw e;
+  }
+  const ca = certs.caPem;
+  return {
+    dir,
+    certs,
+    sim,
+    gateway,
+    ca,
+    config,
+    /** A request to the gateway. */
+    gw: (p, opts = {}) => request(`https://localhost:${gatewayPort}${p}`, { ca, ...opts }),
+    /** A control API call to the simulator; resolves to the parsed JSON (throws on non-2xx). */
+    async control(p, body) {
+      const r = await request(`https://localhost:${simPort}/control/${p}`, {
+        ca,
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { authorization: `Bearer ${controlToken}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      if (r.status < 200 || r.status > 299) throw new Error(`control ${p}: ${r.status} ${r.body}`);
+      return JSON.parse(r.body);
+    },
+    async stop() {
+      const g = await gateway.stop();
+      await sim.stop();
+      await removeDir(dir);
+      return g;
+    },
+  };
+}
+
+/** Polls fn() until it returns a truthy value (returned) or timeoutMs passes (throws). */
+export async function eventually(fn, { timeoutMs = 5000, intervalMs = 25, what = 'condition' } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Templates of the stack's WABA 2001, in Meta's list format. */
+export const defaultTemplates = [
+  {
+    id: '9001', name: 'retomar_contato', language: 'pt_BR', status: 'APPROVED', category: 'UTILITY',
+    parameter_format: 'POSITIONAL',
+    components: [{ type: 'BODY', text: 'Olá {{1}}, aqui é da {{2}}. Podemos falar sobre o seu pedido?', example: { body_text: [['Ana', 'Loja Ativa']] } }],
+  },
+  {
+    id: '9002', name: 'lembrete_nome', language: 'pt_BR', status: 'APPROVED', category: 'UTILITY',
+    parameter_format: 'NAMED',
+    components: [{ type: 'BODY', text: 'Oi {{nome}}, seu pedido {{pedido}} está pronto.', example: { body_text_named_params: [{ param_name: 'nome', example: 'Ana' }, { param_name: 'pedido', example: '123' }] } }],
+  },
+  {
+    id: '9003', name: 'boas_vindas', language: 'pt_BR', status: 'APPROVED', category: 'MARKETING',
+    components: [{ type: 'BODY', text: 'Bem-vindo à Loja Ativa!' }],
+  },
+  {
+    id: '9004', name: 'promocao_pendente', language: 'pt_BR', status: 'PENDING', category: 'MARKETING',
+    components: [{ type: 'BODY', text: 'Promoção para você!' }],
+  },
+  {
+    id: '9005', name: 'aviso_pausado', language: 'pt_BR', status: 'PAUSED', category: 'MARKETING',
+    components: [{ type: 'BODY', text: 'Aviso importante.' }],
+  },
+];
