@@ -25,7 +25,7 @@ typedef void (*ativa_job_done_fn)(struct ativa_server *srv, struct ativa_job *jo
 /** One write. Embed it in the struct that needs the outcome and recover that with
  *  lws_container_of(job, struct yours, job). The struct must live until done has run. */
 struct ativa_job {
-    ativa_store_op op;     /**< set kind and input; read out and result in done */
+    ativa_store_op op; /**< set kind and input; read out and result in done */
     ativa_job_done_fn done;
     struct ativa_job *next_; /**< the bridge's */
 };

@@ -2,6 +2,7 @@
 #include "webhook.h"
 
 #include "http.h"
+#include "ingest.h"
 #include "log.h"
 #include "routes.h"
 
@@ -27,19 +28,11 @@ struct webhook_pss {
     char signature[SIGNATURE_MAX + 1];
     bool has_signature;
     bool receiving; /* counted in the server's in-flight requests */
+    struct lws *wsi;
+    struct ativa_ingest *ingest; /* events being committed; the answer waits for them */
+    unsigned pending_status;     /* the answer, once they are, sent from WRITEABLE */
+    const char *pending_body;
 };
-
-void ativa_webhook_handle_post(struct ativa_server *srv, const char *body, size_t len,
-                               const char *signature, struct ativa_webhook_answer *out)
-{
-    (void)srv;
-    (void)body;
-    ativa_log_debug("webhook received", "bytes=%zu signature=%s", len,
-                    signature ? (*signature ? "present" : "too_long") : "absent");
-    out->status = 503;
-    out->content_type = "text/plain; charset=utf-8";
-    out->body = "not ready\n";
-}
 
 static bool challenge_ok(const char *s)
 {
@@ -103,6 +96,15 @@ static int verify(struct lws *wsi, struct webhook_pss *pss)
 
 static void reset(struct ativa_server *srv, struct webhook_pss *pss)
 {
+    if (pss->ingest) {
+        /* The connection goes before its events are committed: they still will be, and Meta,
+         * having no answer, delivers them again (changing nothing the second time). */
+        ativa_ingest_detach(pss->ingest);
+        pss->ingest = NULL;
+        ativa_server_inflight_end(srv);
+    }
+    pss->pending_status = 0;
+    pss->pending_body = NULL;
     ativa_http_reply_clear(&pss->reply);
     free(pss->body);
     pss->body = NULL;
@@ -114,20 +116,43 @@ static void reset(struct ativa_server *srv, struct webhook_pss *pss)
     }
 }
 
+/* Loop thread, after the body's events are committed (or could not be). */
+static void events_committed(struct ativa_server *srv, void *owner, unsigned status,
+                             const char *body)
+{
+    struct webhook_pss *pss = owner;
+    pss->ingest = NULL;
+    ativa_server_inflight_end(srv);
+    pss->pending_status = status;
+    pss->pending_body = body;
+    lws_callback_on_writable(pss->wsi);
+}
+
 static int answer_post(struct lws *wsi, struct webhook_pss *pss)
 {
     struct ativa_server *srv = ativa_server_from_wsi(wsi);
-    struct ativa_webhook_answer a = {500, "text/plain; charset=utf-8", "internal error\n"};
-    ativa_webhook_handle_post(srv, pss->body ? pss->body : "", pss->len,
-                              pss->has_signature ? pss->signature : NULL, &a);
+    unsigned status = 500;
+    const char *body = "internal error\n";
+    struct ativa_ingest *ingest = NULL;
+
+    pss->wsi = wsi;
+    ativa_ingest_start(srv, pss->body ? pss->body : "", pss->len,
+                       pss->has_signature ? pss->signature : NULL, events_committed, pss, &ingest,
+                       &status, &body);
     free(pss->body);
     pss->body = NULL;
+    if (ingest) {
+        /* Still counted as in flight: a stop waits for the acknowledgement. */
+        pss->ingest = ingest;
+        pss->receiving = false;
+        return 0;
+    }
     if (pss->receiving) {
         pss->receiving = false;
         ativa_server_inflight_end(srv);
     }
-    return ativa_http_reply_start(wsi, &pss->reply, a.status, a.content_type, a.body,
-                                  strlen(a.body));
+    return ativa_http_reply_start(wsi, &pss->reply, status, "text/plain; charset=utf-8", body,
+                                  strlen(body));
 }
 
 static int start_post(struct lws *wsi, struct webhook_pss *pss)
@@ -214,6 +239,13 @@ static int callback_webhook(struct lws *wsi, enum lws_callback_reasons reason, v
         return answer_post(wsi, pss);
 
     case LWS_CALLBACK_HTTP_WRITEABLE:
+        if (pss->pending_status) {
+            unsigned status = pss->pending_status;
+            const char *body = pss->pending_body;
+            pss->pending_status = 0;
+            return ativa_http_reply_start(wsi, &pss->reply, status, "text/plain; charset=utf-8",
+                                          body, strlen(body));
+        }
         return ativa_http_reply_writeable(wsi, &pss->reply);
 
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:

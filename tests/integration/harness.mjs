@@ -137,7 +137,11 @@ class Child {
  */
 export function request(url, { ca, method = 'GET', headers = {}, body, tls = {}, rawPath, timeoutMs = 5000 } = {}) {
   return new Promise((resolve, reject) => {
-    const options = { method, headers, ca, agent: false, timeout: timeoutMs, ...tls };
+    // Node would send a body chunked; Meta and the gateway want a Content-Length.
+    const allHeaders = body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-length')
+      ? { ...headers, 'content-length': Buffer.byteLength(body) }
+      : headers;
+    const options = { method, headers: allHeaders, ca, agent: false, timeout: timeoutMs, ...tls };
     if (rawPath !== undefined) options.path = rawPath;
     const req = https.request(url, options, (res) => {
       const chunks = [];

@@ -1,0 +1,164 @@
+/*
+ * ativa-admin — look into a gateway's data directory from the command line.
+ *
+ *     ativa-admin --data DIR COMMAND [ARGS]
+ *
+ * Read commands print JSON on stdout. They may run while the gateway runs (LMDB lets readers in
+ * other processes see every committed write without blocking the gateway).
+ */
+#include <ativa/store.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *to)
+{
+    fputs("usage: ativa-admin --data DIR COMMAND [ARGS]\n"
+          "commands (JSON on stdout):\n"
+          "  lines                         the lines\n"
+          "  customer NUMBER               a customer, by either ninth-digit form\n"
+          "  window LINE NUMBER            the customer's last inbound time on the line\n"
+          "  conversations                 the open conversations\n"
+          "  conversation ID               a conversation, its view now and its messages\n"
+          "  message WAMID                 the message sent or received under a wamid\n"
+          "  events [AFTER [LIMIT]]        the event log after a sequence number\n"
+          "  outbox                        messages waiting to be sent\n"
+          "  templates WABA_ID             the templates stored for a WABA\n"
+          "  stats                         store size, entries per database\n",
+          to);
+}
+
+static int print_new(ativa_err err, json_t *doc)
+{
+    if (err) {
+        fprintf(stderr, "ativa-admin: %s (%s)\n", ativa_strerror(err), ativa_err_code(err));
+        json_decref(doc);
+        return 1;
+    }
+    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+    json_decref(doc);
+    if (!text)
+        return 1;
+    puts(text);
+    free(text);
+    return 0;
+}
+
+/* Takes the result and the document separately: C leaves the order of evaluation of a call's
+ * arguments unspecified, so `print_new(read(&doc), doc)` could pass doc before read sets it. */
+static int print_read(ativa_err err, json_t **doc)
+{
+    return print_new(err, *doc);
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    if (!s || !*s)
+        return -1;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+#include <time.h>
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int run(ativa_store *st, int argc, char **argv)
+{
+    const char *cmd = argv[0];
+    json_t *doc = NULL;
+    uint64_t id = 0, limit = 1000;
+
+    if (!strcmp(cmd, "lines") && argc == 1)
+        return print_read(ativa_store_list_lines(st, &doc), &doc);
+    if (!strcmp(cmd, "customer") && argc == 2)
+        return print_read(ativa_store_get_customer(st, argv[1], &doc), &doc);
+    if (!strcmp(cmd, "window") && argc == 3) {
+        int64_t last = 0;
+        ativa_err err = ativa_store_get_window(st, argv[1], argv[2], &last);
+        return print_new(err, err ? NULL : json_pack("{s:I}", "last_inbound_ms", (json_int_t)last));
+    }
+    if (!strcmp(cmd, "conversations") && argc == 1)
+        return print_read(ativa_store_list_open_conversations(st, &doc), &doc);
+    if (!strcmp(cmd, "conversation") && argc == 2 && !parse_u64(argv[1], &id)) {
+        json_t *conv = NULL, *messages = NULL;
+        ativa_err err = ativa_store_get_conversation(st, id, &conv);
+        if (!err)
+            err = ativa_store_list_messages(st, id, 0, 1000, &messages);
+        if (err) {
+            json_decref(conv);
+            return print_new(err, NULL);
+        }
+        json_t *with_view = ativa_store_conv_with_view_new(conv, wall_ms());
+        json_decref(conv);
+        return print_new(ATIVA_OK,
+                         json_pack("{s:o, s:o}", "conversation", with_view, "messages", messages));
+    }
+    if (!strcmp(cmd, "message") && argc == 2)
+        return print_read(ativa_store_get_message_by_wamid(st, argv[1], &doc), &doc);
+    if (!strcmp(cmd, "events") && argc <= 3 && (argc < 2 || !parse_u64(argv[1], &id)) &&
+        (argc < 3 || !parse_u64(argv[2], &limit)))
+        return print_read(ativa_store_events_after(st, id, (unsigned)limit, &doc), &doc);
+    if (!strcmp(cmd, "outbox") && argc == 1)
+        return print_read(ativa_store_list_due_outbox(st, INT64_MAX, 1000, &doc), &doc);
+    if (!strcmp(cmd, "templates") && argc == 2)
+        return print_read(ativa_store_list_templates(st, argv[1], &doc), &doc);
+    if (!strcmp(cmd, "stats") && argc == 1) {
+        ativa_store_stats s;
+        ativa_err err = ativa_store_stats_get(st, &s);
+        if (err)
+            return print_new(err, NULL);
+        json_t *dbs = json_object();
+        for (unsigned i = 0; i < s.db_count; i++)
+            json_object_set_new(dbs, s.dbs[i].name, json_integer((json_int_t)s.dbs[i].entries));
+        return print_new(ATIVA_OK,
+                         json_pack("{s:I, s:I, s:I, s:I, s:o}", "map_size", (json_int_t)s.map_size,
+                                   "page_size", (json_int_t)s.page_size, "pages_used",
+                                   (json_int_t)s.pages_used, "last_event_seq",
+                                   (json_int_t)s.last_event_seq, "entries", dbs));
+    }
+    fprintf(stderr, "ativa-admin: unknown command or wrong arguments: %s\n", cmd);
+    usage(stderr);
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    const char *data = NULL;
+    int i = 1;
+    for (; i < argc; i++) {
+        if (!strcmp(argv[i], "--data") && i + 1 < argc)
+            data = argv[++i];
+        else if (!strcmp(argv[i], "--help")) {
+            usage(stdout);
+            return 0;
+        } else
+            break;
+    }
+    if (!data || i >= argc) {
+        usage(stderr);
+        return 2;
+    }
+    ativa_store_config cfg = ativa_store_config_default(data);
+    ativa_store *st = NULL;
+    ativa_err err = ativa_store_open(&cfg, &st);
+    if (err) {
+        fprintf(stderr, "ativa-admin: cannot open the data directory %s: %s\n", data,
+                ativa_strerror(err));
+        return 1;
+    }
+    int rc = run(st, argc - i, argv + i);
+    ativa_store_close(st);
+    return rc;
+}
