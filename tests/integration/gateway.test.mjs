@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import tls from 'node:tls';
+import { createHmac } from 'node:crypto';
 
 import {
   freePort, gatewayConfig, makeCerts, makeTempDir, removeDir, request, requestH2, runGateway,
@@ -141,22 +142,22 @@ describe('a running gateway', () => {
     assert.match(gw.logs(), /msg="webhook verification refused" reason="hub.verify_token does not match/);
   });
 
-  it('hands a webhook POST within the cap to the handler, which is not ready yet (503)', async () => {
+  it('reads a webhook POST within the cap and refuses it unsigned or wrongly signed (401)', async () => {
     const body = JSON.stringify({ object: 'whatsapp_business_account', entry: [] });
     const r = await request(`${base}/webhooks/whatsapp`, {
       ca: certs.caPem, method: 'POST', body,
       headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` },
     });
-    assert.equal(r.status, 503);
-    assert.equal(r.body, 'not ready\n');
+    assert.equal(r.status, 401);
+    assert.equal(r.body, 'bad signature\n');
     const full = await request(`${base}/webhooks/whatsapp`, {
       ca: certs.caPem, method: 'POST', body: 'x'.repeat(4096), headers: { 'content-length': 4096 },
     });
-    assert.equal(full.status, 503, 'a body of exactly max_body_bytes is accepted');
+    assert.equal(full.status, 401, 'a body of exactly max_body_bytes is read (then refused: unsigned)');
     const empty = await request(`${base}/webhooks/whatsapp`, {
       ca: certs.caPem, method: 'POST', body: '', headers: { 'content-length': 0 },
     });
-    assert.equal(empty.status, 503);
+    assert.equal(empty.status, 401);
   });
 
   it('answers 413 to a webhook body over webhook.max_body_bytes, and keeps serving', async () => {
@@ -297,19 +298,29 @@ describe('stopping', () => {
     let answer = '';
     sock.on('data', (d) => { answer += d; });
     const closed = new Promise((resolve) => sock.on('close', resolve));
-    sock.write('POST /webhooks/whatsapp HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2000\r\n\r\n');
-    sock.write('x'.repeat(1000));
+    // A real, signed event: during the drain it is still committed and acknowledged with 200.
+    const event = Buffer.from(JSON.stringify({
+      object: 'whatsapp_business_account',
+      entry: [{ id: '102290129340398', changes: [{ field: 'messages', value: {
+        messaging_product: 'whatsapp',
+        metadata: { display_phone_number: '5511999990000', phone_number_id: '106540352242922' },
+        messages: [{ from: '5511987654321', id: 'wamid.drain-1', timestamp: '1764000000', type: 'text', text: { body: 'durante a parada' } }],
+      } }] }],
+    }));
+    const signature = `sha256=${createHmac('sha256', 'test-app-secret').update(event).digest('hex')}`;
+    const half = Math.floor(event.length / 2);
+    sock.write(`POST /webhooks/whatsapp HTTP/1.1\r\nHost: localhost\r\nContent-Length: ${event.length}\r\nX-Hub-Signature-256: ${signature}\r\n\r\n`);
+    sock.write(event.subarray(0, half));
     const stopped = gw.stop(5000);
     const deadline = Date.now() + 2000;
     while (!/msg=stopping inflight=1/.test(gw.logs()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assert.match(gw.logs(), /msg=stopping inflight=1/);
     // While draining, a new connection is not served.
     await assert.rejects(request(`https://127.0.0.1:${port}/healthz`, { ca: certs.caPem, timeoutMs: 1000 }));
-    sock.write('x'.repeat(1000));
+    sock.write(event.subarray(half));
     const r = await stopped;
     await closed;
-    assert.match(answer, /^HTTP\/1\.1 503 /, answer);
-    assert.match(answer, /not ready/);
+    assert.match(answer, /^HTTP\/1\.1 200 /, answer);
     assert.equal(r.code, 0, gw.logs());
     assert.doesNotMatch(gw.logs(), /drain timed out/);
   });

@@ -138,7 +138,8 @@ class Child {
 export function request(url, { ca, method = 'GET', headers = {}, body, tls = {}, rawPath, timeoutMs = 5000 } = {}) {
   return new Promise((resolve, reject) => {
     // Node would send a body chunked; Meta and the gateway want a Content-Length.
-    const allHeaders = body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-length')
+    const allHeaders = body !== undefined
+      && !Object.keys(headers).some((h) => ['content-length', 'transfer-encoding'].includes(h.toLowerCase()))
       ? { ...headers, 'content-length': Buffer.byteLength(body) }
       : headers;
     const options = { method, headers: allHeaders, ca, agent: false, timeout: timeoutMs, ...tls };
