@@ -26,7 +26,11 @@ static void usage(FILE *to)
           "  events [AFTER [LIMIT]]        the event log after a sequence number\n"
           "  outbox                        messages waiting to be sent\n"
           "  templates WABA_ID             the templates stored for a WABA\n"
-          "  stats                         store size, entries per database\n",
+          "  stats                         store size, entries per database\n"
+          "write commands (stop the gateway first, or use them only for demonstrations):\n"
+          "  seed-inbound LINE FROM NAME AGO_S TEXT\n"
+          "                                record that customer FROM wrote TEXT on LINE AGO_S\n"
+          "                                seconds ago (demo data: opens the window from then)\n",
           to);
 }
 
@@ -72,6 +76,34 @@ static int64_t wall_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A customer's message as if Meta had delivered it AGO_S seconds ago. The wamid says where it
+ * came from, so that running the seed twice stores it once. */
+static int seed_inbound(ativa_store *st, const char *line, const char *from, const char *name,
+                        int64_t ago_s, const char *text)
+{
+    int64_t now = wall_ms();
+    char wamid[ATIVA_WAMID_MAX];
+    snprintf(wamid, sizeof wamid, "wamid.seed.%s.%s.%lld", line, from, (long long)ago_s);
+    ativa_store_op op;
+    memset(&op, 0, sizeof op);
+    op.kind = ATIVA_STORE_RECORD_INBOUND;
+    op.in.inbound.line = line;
+    op.in.inbound.from = from;
+    op.in.inbound.profile_name = name;
+    op.in.inbound.wamid = wamid;
+    op.in.inbound.ts_ms = now - ago_s * 1000;
+    op.in.inbound.kind = ATIVA_MSG_TEXT;
+    op.in.inbound.text = text;
+    op.in.inbound.now_ms = now;
+    op.in.inbound.window_ms = 24LL * 3600 * 1000;
+    ativa_err err = ativa_store_execute(st, &op);
+    if (err && err != ATIVA_ERR_DUPLICATE)
+        return print_new(err, NULL);
+    return print_new(ATIVA_OK, json_pack("{s:s, s:I, s:b}", "wamid", wamid, "conversation",
+                                         (json_int_t)op.out.conv, "duplicate",
+                                         err == ATIVA_ERR_DUPLICATE));
 }
 
 static int run(ativa_store *st, int argc, char **argv)
@@ -128,6 +160,8 @@ static int run(ativa_store *st, int argc, char **argv)
                                    (json_int_t)s.pages_used, "last_event_seq",
                                    (json_int_t)s.last_event_seq, "entries", dbs));
     }
+    if (!strcmp(cmd, "seed-inbound") && argc == 6 && !parse_u64(argv[4], &id))
+        return seed_inbound(st, argv[1], argv[2], argv[3], (int64_t)id, argv[5]);
     fprintf(stderr, "ativa-admin: unknown command or wrong arguments: %s\n", cmd);
     usage(stderr);
     return 2;
