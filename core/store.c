@@ -489,6 +489,9 @@ ativa_err ativa_store_open(const ativa_store_config *cfg, ativa_store **out)
         e = rc == ENOENT || rc == EACCES ? ATIVA_ERR_STORE_IO : ativa_store__lmdb_err(NULL, rc);
         goto fail;
     }
+    /* Reader slots left by a killed process would pin old pages forever. */
+    int dead = 0;
+    mdb_reader_check(st->env, &dead);
     /* A file bigger than the requested map (grown earlier) keeps its size. */
     MDB_envinfo info;
     if (mdb_env_info(st->env, &info) == 0 && info.me_mapsize > st->map_size)
