@@ -39,7 +39,6 @@ extern const char *const ativa_store__db_names[DB__COUNT];
 struct ativa_store {
     MDB_env *env;
     MDB_dbi dbi[DB__COUNT];
-    size_t map_size;
     unsigned max_batch;
     /* Readers hold it shared during their read transactions; the writer takes it exclusively to
      * resize the map, which LMDB allows only while this process has no transaction open. */

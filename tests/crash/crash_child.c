@@ -2,7 +2,7 @@
  * The process the crash test kills: it writes through the store writer in a loop and reports a
  * record on stdout only from its done callback, that is, only after its batch has committed.
  *   usage: crash_child <dir> <round>
- * Lines: "in <wamid> <conv> <seq>", "out <conv> <seq> <outbox>", "fin <conv> <attendance>".
+ * Lines: "ready" once open, then "in <wamid> <conv> <seq>", "out <conv> <seq> <outbox>", "fin <conv> <attendance>".
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -70,6 +70,7 @@ int main(int argc, char **argv)
     ativa_err e = ativa_store_execute(st, &op);
     if (e != ATIVA_OK)
         return 6;
+    report("ready\n");
     slot slots[WINDOW];
     char line[128];
     int64_t now = T0 + (int64_t)round * 60000;

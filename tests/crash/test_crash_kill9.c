@@ -58,8 +58,11 @@ static const char *jstr(const json_t *o, const char *k)
     return s != NULL ? s : "";
 }
 
-/* Run the child for about ms milliseconds, kill it, return everything it reported. */
-static char *run_child(const char *child, const char *dir, int round, int ms)
+/*
+ * Run the child, kill it ms milliseconds after it starts (from_ready false: the kill may land
+ * while it opens the store) or after it reports being open, and return everything it reported.
+ */
+static char *run_child(const char *child, const char *dir, int round, int ms, bool from_ready)
 {
     int fds[2];
     if (pipe(fds) != 0)
@@ -77,10 +80,18 @@ static char *run_child(const char *child, const char *dir, int round, int ms)
     close(fds[1]);
     size_t cap = 1 << 16, len = 0;
     char *buf = malloc(cap);
-    int64_t deadline = now_ms() + ms;
+    int64_t started = now_ms();
+    int64_t deadline = from_ready ? INT64_MAX : started + ms;
     bool killed = false;
     for (;;) {
-        int wait_ms = killed ? -1 : (int)(deadline - now_ms());
+        if (deadline == INT64_MAX) {
+            buf[len] = '\0';
+            if (strstr(buf, "ready\n") != NULL)
+                deadline = now_ms() + ms;
+            else if (now_ms() - started > 10000)
+                deadline = now_ms(); /* never got ready: the check below reports it */
+        }
+        int wait_ms = killed ? -1 : deadline == INT64_MAX ? 50 : (int)(deadline - now_ms());
         if (!killed && wait_ms <= 0) {
             kill(pid, SIGKILL);
             killed = true;
@@ -131,6 +142,8 @@ static void parse_reports(char *buf)
         reported *r = &reports[nreports];
         memset(r, 0, sizeof *r);
         int ok = 0;
+        if (strcmp(line, "ready") == 0)
+            continue;
         if (strncmp(line, "in ", 3) == 0)
             ok = sscanf(line, "in %47s %llu %llu", r->wamid, &r->a, &r->b) == 3;
         else if (strncmp(line, "out ", 4) == 0)
@@ -312,13 +325,17 @@ int main(int argc, char **argv)
     int64_t start = now_ms();
     for (int round = 0; round < ROUNDS && failures == 0; round++) {
         int ms = 10 + rand() % 141;
-        char *out = run_child(argv[1], dir, round, ms);
+        char *out = run_child(argv[1], dir, round, ms, round % 2 == 1);
         if (out == NULL)
             return 2;
         size_t first_new = nreports;
+        int64_t t_round = now_ms();
         parse_reports(out);
         free(out);
         verify(dir, round, first_new);
+        if (getenv("ATIVA_CRASH_VERBOSE"))
+            printf("round %d: %d ms, %zu reports, verified in %lld ms\n", round, ms,
+                   nreports - first_new, (long long)(now_ms() - t_round));
     }
     printf("%d rounds, %zu commits reported, %lld ms, %d failures\n", ROUNDS, nreports,
            (long long)(now_ms() - start), failures);
