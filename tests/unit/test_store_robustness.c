@@ -270,6 +270,58 @@ static void previews_of_finalized_conversations(void **state)
     json_decref(att);
 }
 
+static void more_refusals_change_nothing(void **state)
+{
+    store_fixture *f = *state;
+    assert_int_equal(put_line(f->st, LINE, WABA), ATIVA_OK);
+    uint64_t before;
+    assert_int_equal(ativa_store_last_event_seq(f->st, &before), ATIVA_OK);
+    /* A template larger than any Meta sends. */
+    char *big = malloc(70000);
+    memset(big, 'a', 69999);
+    big[69999] = '\0';
+    json_t *t = json_pack("{s:s, s:s, s:s, s:s}", "name", "x", "language", "pt_BR", "status",
+                          "APPROVED", "text", big);
+    ativa_store_op op = {.kind = ATIVA_STORE_PUT_TEMPLATE};
+    op.in.template_op.waba_id = WABA;
+    op.in.template_op.tmpl = t;
+    assert_int_equal(ativa_store_execute(f->st, &op), ATIVA_ERR_TOO_LARGE);
+    op.in.template_op.waba_id = "W";
+    assert_int_equal(ativa_store_execute(f->st, &op), ATIVA_ERR_INVALID_ARGUMENT);
+    json_decref(t);
+    /* Error texts are bounded. */
+    ativa_store_op st = {.kind = ATIVA_STORE_APPLY_STATUS};
+    st.in.status.wamid = "wamid.x";
+    st.in.status.status = ATIVA_STATUS_FAILED;
+    st.in.status.error.details = big;
+    assert_int_equal(ativa_store_execute(f->st, &st), ATIVA_ERR_TOO_LARGE);
+    ativa_store_op ob = {.kind = ATIVA_STORE_OUTBOX_FAILED};
+    ob.in.outbox.id = 1;
+    ob.in.outbox.error.text_pt = big;
+    assert_int_equal(ativa_store_execute(f->st, &ob), ATIVA_ERR_TOO_LARGE);
+    /* An inbound text beyond any WhatsApp message. */
+    assert_int_equal(inbound(f->st, LINE, "5511999990001", "wamid.big", T0, big, NULL),
+                     ATIVA_ERR_TOO_LARGE);
+    free(big);
+    ativa_store_out in;
+    assert_int_equal(create_conv(f->st, LINE, "5511999990001", 7, T0, true, &in), ATIVA_OK);
+    ativa_store_op tx = {.kind = ATIVA_STORE_SEND_TEXT};
+    tx.in.text.conv = in.conv;
+    tx.in.text.agent = 7;
+    tx.in.text.text = "oi";
+    assert_int_equal(ativa_store_execute(f->st, &tx), ATIVA_ERR_INVALID_ARGUMENT);
+    tx.in.text.text = "\xc3";
+    assert_int_equal(ativa_store_execute(f->st, &tx), ATIVA_ERR_INVALID_ARGUMENT);
+    tx.in.text.text = "oi";
+    tx.in.text.graph_body = "{}";
+    tx.in.text.agent = 0;
+    assert_int_equal(ativa_store_execute(f->st, &tx), ATIVA_ERR_INVALID_ARGUMENT);
+    assert_int_equal(db_entries(f->st, "templates"), 0);
+    assert_int_equal(db_entries(f->st, "pending_status"), 0);
+    assert_int_equal(db_entries(f->st, "outbox"), 1);
+    assert_int_equal(db_entries(f->st, "messages"), 1);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
@@ -277,7 +329,7 @@ int main(void)
         T(corrupt_conversation_is_reported),        T(corrupt_logs_and_indexes_are_reported),
         T(corrupt_schema_marker_refuses_open),      T(migration_merges_both_forms),
         T(map_grown_by_another_process_is_adopted), T(reads_refuse_bad_arguments),
-        T(previews_of_finalized_conversations),
+        T(previews_of_finalized_conversations),     T(more_refusals_change_nothing),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
