@@ -207,7 +207,7 @@ ativa_err ativa_store__apply_create(store_wtx *w, const ativa_store_in_create *i
     char to[ATIVA_PHONE_MAX];
     snprintf(to, sizeof to, "%s", send_to);
     json_decref(cust);
-    if ((e = ativa_store__upsert_customer(w, key, to, NULL, in->now_ms, NULL)) != ATIVA_OK)
+    if ((e = ativa_store__upsert_customer(w, key, to, NULL, in->now_ms)) != ATIVA_OK)
         return e;
     if ((e = ativa_store__conv_new(w, in->line, key, to, in->agent, &s, in->now_ms, &conv)) !=
         ATIVA_OK)
