@@ -1,4 +1,5 @@
 /* The store engine: environment, schema and migrations, the writer thread and its batches. */
+#define _GNU_SOURCE /* pthread_rwlockattr_setkind_np */
 #include "store_internal.h"
 
 #include "ativa/phone.h"
@@ -465,7 +466,13 @@ ativa_err ativa_store_open(const ativa_store_config *cfg, ativa_store **out)
         return ATIVA_ERR_NO_MEMORY;
     st->max_batch = cfg->max_batch ? cfg->max_batch : ATIVA_STORE_BATCH_DEFAULT;
     size_t map_size = cfg->map_size ? cfg->map_size : DEFAULT_MAP_SIZE;
-    pthread_rwlock_init(&st->map_lock, NULL);
+    /* Prefer the writer: a steady stream of reads must not keep the map from growing. Reads
+     * never nest, so a reader cannot wait on itself behind a queued writer. */
+    pthread_rwlockattr_t attr;
+    pthread_rwlockattr_init(&attr);
+    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&st->map_lock, &attr);
+    pthread_rwlockattr_destroy(&attr);
     pthread_mutex_init(&st->mu, NULL);
     pthread_cond_init(&st->cv, NULL);
     st->batch = calloc(st->max_batch, sizeof *st->batch);
