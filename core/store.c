@@ -1,4 +1,5 @@
 /* The store engine: environment, schema and migrations, the writer thread and its batches. */
+#define _GNU_SOURCE /* pthread_rwlockattr_setkind_np */
 #include "store_internal.h"
 
 #include "ativa/phone.h"
@@ -249,14 +250,16 @@ static ativa_err apply_op(store_wtx *w, ativa_store_op *op)
  * map_lock shared, so holding it exclusively is enough. */
 static bool grow_map(ativa_store *st)
 {
-    if (st->map_size > SIZE_MAX / 2)
-        return false;
     pthread_rwlock_wrlock(&st->map_lock);
-    int rc = mdb_env_set_mapsize(st->env, st->map_size * 2);
+    /* Double what the environment maps now: another process may have grown it already. */
+    MDB_envinfo info;
+    int rc = mdb_env_info(st->env, &info);
+    if (rc == 0)
+        rc = info.me_mapsize > SIZE_MAX / 2 ? EINVAL
+                                            : mdb_env_set_mapsize(st->env, info.me_mapsize * 2);
     pthread_rwlock_unlock(&st->map_lock);
     if (rc != 0)
         return false;
-    st->map_size *= 2;
     pthread_mutex_lock(&st->mu);
     st->grows++;
     pthread_mutex_unlock(&st->mu);
@@ -274,12 +277,8 @@ static void run_batch(ativa_store *st, ativa_store_op **ops, size_t n)
     for (;;) {
         MDB_txn *txn = NULL;
         int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
-        if (rc == MDB_MAP_RESIZED && adopt_new_map_size(st) == 0) {
-            MDB_envinfo info;
-            if (mdb_env_info(st->env, &info) == 0)
-                st->map_size = info.me_mapsize;
+        if (rc == MDB_MAP_RESIZED && adopt_new_map_size(st) == 0)
             continue;
-        }
         if (rc != 0) {
             fail_all(ops, n, ativa_store__lmdb_err(NULL, rc));
             return;
@@ -466,8 +465,14 @@ ativa_err ativa_store_open(const ativa_store_config *cfg, ativa_store **out)
     if (st == NULL)
         return ATIVA_ERR_NO_MEMORY;
     st->max_batch = cfg->max_batch ? cfg->max_batch : ATIVA_STORE_BATCH_DEFAULT;
-    st->map_size = cfg->map_size ? cfg->map_size : DEFAULT_MAP_SIZE;
-    pthread_rwlock_init(&st->map_lock, NULL);
+    size_t map_size = cfg->map_size ? cfg->map_size : DEFAULT_MAP_SIZE;
+    /* Prefer the writer: a steady stream of reads must not keep the map from growing. Reads
+     * never nest, so a reader cannot wait on itself behind a queued writer. */
+    pthread_rwlockattr_t attr;
+    pthread_rwlockattr_init(&attr);
+    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&st->map_lock, &attr);
+    pthread_rwlockattr_destroy(&attr);
     pthread_mutex_init(&st->mu, NULL);
     pthread_cond_init(&st->cv, NULL);
     st->batch = calloc(st->max_batch, sizeof *st->batch);
@@ -478,7 +483,7 @@ ativa_err ativa_store_open(const ativa_store_config *cfg, ativa_store **out)
     if (mdb_env_create(&st->env) != 0)
         goto fail;
     if (mdb_env_set_maxdbs(st->env, DB__COUNT + 4) != 0 ||
-        mdb_env_set_mapsize(st->env, st->map_size) != 0)
+        mdb_env_set_mapsize(st->env, map_size) != 0)
         goto fail;
     /* NOTLS: read transactions are begun on the caller's thread, writes on the writer thread. */
     unsigned flags = MDB_NOTLS;
@@ -489,10 +494,9 @@ ativa_err ativa_store_open(const ativa_store_config *cfg, ativa_store **out)
         e = rc == ENOENT || rc == EACCES ? ATIVA_ERR_STORE_IO : ativa_store__lmdb_err(NULL, rc);
         goto fail;
     }
-    /* A file bigger than the requested map (grown earlier) keeps its size. */
-    MDB_envinfo info;
-    if (mdb_env_info(st->env, &info) == 0 && info.me_mapsize > st->map_size)
-        st->map_size = info.me_mapsize;
+    /* Reader slots left by a killed process would pin old pages forever. */
+    int dead = 0;
+    mdb_reader_check(st->env, &dead);
     for (;;) {
         e = open_dbs(st);
         if (e == ATIVA_OK)

@@ -207,7 +207,7 @@ ativa_err ativa_store__apply_create(store_wtx *w, const ativa_store_in_create *i
     char to[ATIVA_PHONE_MAX];
     snprintf(to, sizeof to, "%s", send_to);
     json_decref(cust);
-    if ((e = ativa_store__upsert_customer(w, key, to, NULL, in->now_ms, NULL)) != ATIVA_OK)
+    if ((e = ativa_store__upsert_customer(w, key, to, NULL, in->now_ms)) != ATIVA_OK)
         return e;
     if ((e = ativa_store__conv_new(w, in->line, key, to, in->agent, &s, in->now_ms, &conv)) !=
         ATIVA_OK)
@@ -286,7 +286,7 @@ ativa_err ativa_store__apply_send_text(store_wtx *w, const ativa_store_in_send_t
     ativa_conv_state s;
     if ((e = load_owned(w, in->conv, in->agent, false, &conv, &s)) != ATIVA_OK)
         return e;
-    bool changed = ativa_conv_advance(&s, in->now_ms);
+    /* A phase change by expiry always refuses text, so a send that passes changes no phase. */
     if ((e = ativa_conv_check_text(&s, in->now_ms)) != ATIVA_OK)
         goto done;
     msg = json_pack("{s:s, s:s}", "kind", ativa_msg_kind_name(ATIVA_MSG_TEXT), "text", in->text);
@@ -298,8 +298,6 @@ ativa_err ativa_store__apply_send_text(store_wtx *w, const ativa_store_in_send_t
         (e = ativa_store__conv_save(w, conv, &s, in->now_ms)) != ATIVA_OK ||
         (e = ativa_store__event_msg(w, "message", conv, msg, in->now_ms)) != ATIVA_OK)
         goto done;
-    if (changed)
-        e = ativa_store__event_conv(w, conv, in->now_ms);
 done:
     json_decref(msg);
     json_decref(conv);

@@ -39,7 +39,6 @@ extern const char *const ativa_store__db_names[DB__COUNT];
 struct ativa_store {
     MDB_env *env;
     MDB_dbi dbi[DB__COUNT];
-    size_t map_size;
     unsigned max_batch;
     /* Readers hold it shared during their read transactions; the writer takes it exclusively to
      * resize the map, which LMDB allows only while this process has no transaction open. */
@@ -120,7 +119,7 @@ ativa_err ativa_store__event_msg(store_wtx *w, const char *type, const json_t *c
 ativa_err ativa_store__apply_put_line(store_wtx *w, const ativa_store_in_put_line *in);
 ativa_err ativa_store__line_exists(MDB_txn *txn, ativa_store *st, const char *line);
 ativa_err ativa_store__upsert_customer(store_wtx *w, const char *key, const char *wa_id,
-                                       const char *profile_name, int64_t now_ms, json_t **out_new);
+                                       const char *profile_name, int64_t now_ms);
 int64_t ativa_store__window_last(MDB_txn *txn, ativa_store *st, const char *line, const char *key);
 ativa_err ativa_store__window_touch(store_wtx *w, const char *line, const char *key, int64_t ts_ms);
 void ativa_store__pair_key(store_key *k, const char *line, const char *key);

@@ -50,7 +50,7 @@ ativa_err ativa_store__line_exists(MDB_txn *txn, ativa_store *st, const char *li
 }
 
 ativa_err ativa_store__upsert_customer(store_wtx *w, const char *key, const char *wa_id,
-                                       const char *profile_name, int64_t now_ms, json_t **out_new)
+                                       const char *profile_name, int64_t now_ms)
 {
     store_key k;
     ativa_store__key_init(&k);
@@ -70,10 +70,7 @@ ativa_err ativa_store__upsert_customer(store_wtx *w, const char *key, const char
         ativa_store__jset_str(rec, "profile_name", profile_name);
     ativa_store__jset_int(rec, "updated_ms", now_ms);
     e = ativa_store__put_json(w, DB_CUSTOMERS, &k, rec);
-    if (e == ATIVA_OK && out_new != NULL)
-        *out_new = rec;
-    else
-        json_decref(rec);
+    json_decref(rec);
     return e;
 }
 

@@ -171,7 +171,7 @@ ativa_err ativa_store__apply_inbound(store_wtx *w, const ativa_store_in_inbound 
 
     json_t *conv = NULL, *msg = NULL;
     ativa_conv_state s;
-    if ((e = ativa_store__upsert_customer(w, key, in->from, in->profile_name, in->now_ms, NULL)) !=
+    if ((e = ativa_store__upsert_customer(w, key, in->from, in->profile_name, in->now_ms)) !=
             ATIVA_OK ||
         (e = ativa_store__window_touch(w, in->line, key, in->ts_ms)) != ATIVA_OK)
         return e;

@@ -111,7 +111,7 @@ static ativa_err update_message(store_wtx *w, const json_t *rec, ativa_msg_statu
             ativa_store__jset_str(conv, "wa_id", wa_id);
             if ((e = ativa_store__conv_save(w, conv, NULL, now_ms)) != ATIVA_OK ||
                 (e = ativa_store__upsert_customer(w, ativa_store__jstr(conv, "customer"), wa_id,
-                                                  NULL, now_ms, NULL)) != ATIVA_OK)
+                                                  NULL, now_ms)) != ATIVA_OK)
                 goto done;
         }
     }

@@ -60,22 +60,67 @@ typedef struct ativa_store_config {
 /** {path, 0, durable = true, 0}. */
 ativa_store_config ativa_store_config_default(const char *path);
 
+/*
+ * The operations. Each applies in one nested transaction: on any error nothing of it remains
+ * (outputs may still say why, e.g. out.conv of the conversation already open). Every op can also
+ * fail with ATIVA_ERR_STORE_IO, ATIVA_ERR_STORE_CORRUPT or ATIVA_ERR_NO_MEMORY, and refuses
+ * missing, malformed or oversized inputs with ATIVA_ERR_INVALID_ARGUMENT or ATIVA_ERR_TOO_LARGE.
+ */
 typedef enum ativa_store_op_kind {
+    /** Create or replace a line. No event. */
     ATIVA_STORE_PUT_LINE = 1,
+    /** A customer's message (webhook). Dedupes by wamid (ATIVA_ERR_DUPLICATE, out.conv/seq of the
+     *  stored one), upserts the customer under its ninth-digit key, moves the window, joins the
+     *  open conversation of (line, customer) or opens one in the shared queue (out.created).
+     *  Events: "conversation", "message". ATIVA_ERR_NOT_FOUND: unknown line. */
     ATIVA_STORE_RECORD_INBOUND,
+    /** A status webhook. Unknown wamid: kept pending (out.pending) and applied when the wamid is
+     *  recorded. ATIVA_ERR_DUPLICATE (same status), ATIVA_ERR_STATUS_STALE (would go back or
+     *  leave FAILED); ATIVA_ERR_INVALID_ARGUMENT for an inbound message. Event: "status". */
     ATIVA_STORE_APPLY_STATUS,
+    /** An agent opens a conversation (owner = agent), optionally sending a template (message
+     *  QUEUED + outbox entry). Phone errors of ativa_phone_validate; ATIVA_ERR_NOT_FOUND (line);
+     *  ATIVA_ERR_CONVERSATION_OPEN (out.conv is the open one); ATIVA_ERR_TEMPLATE_REQUIRED.
+     *  Events: "conversation" (+ "message"). */
     ATIVA_STORE_CREATE_CONVERSATION,
+    /** Free text from the owner: message QUEUED + outbox entry. ATIVA_ERR_NOT_FOUND,
+     *  ATIVA_ERR_FORBIDDEN (not the owner; a shared conversation must be taken first),
+     *  ATIVA_ERR_TEXT_EMPTY, ATIVA_ERR_TEXT_TOO_LONG, and ativa_conv_check_text's errors.
+     *  Event: "message". */
     ATIVA_STORE_SEND_TEXT,
+    /** A template from the owner (ativa_conv_template_sent). Events: "message" (+ "conversation"
+     *  when the phase changes). ATIVA_ERR_FORBIDDEN, ATIVA_ERR_CONVERSATION_FINALIZED. */
     ATIVA_STORE_SEND_TEMPLATE,
+    /** An agent takes a shared-queue conversation. ATIVA_ERR_FORBIDDEN (another agent owns it;
+     *  out.owner says who), ATIVA_ERR_DUPLICATE (already this agent's),
+     *  ATIVA_ERR_CONVERSATION_FINALIZED. Event: "conversation". */
     ATIVA_STORE_TAKE_CONVERSATION,
+    /** Apply expiry at now (the gateway's timer). ATIVA_OK with no event when nothing changed. */
     ATIVA_STORE_ADVANCE,
+    /** Finish (by the owner, or anyone for a shared one): writes the attendance (out.attendance)
+     *  and leaves the open indexes. ATIVA_ERR_FORBIDDEN, ATIVA_ERR_CONVERSATION_FINALIZED,
+     *  ATIVA_ERR_TOO_LARGE. Event: "conversation". */
     ATIVA_STORE_FINALIZE,
+    /** The request is about to leave: entry "sending", attempts + 1, message SENDING.
+     *  ATIVA_ERR_DUPLICATE if already sending. Event: "status". */
     ATIVA_STORE_OUTBOX_SENDING,
+    /** Meta answered 200: message ACCEPTED with its wamid (then any pending status), entry
+     *  removed; a different wa_id becomes the conversation's and customer's. ATIVA_ERR_EXISTS
+     *  (wamid already recorded). Event: "status". */
     ATIVA_STORE_OUTBOX_ACCEPTED,
+    /** A transient failure: back to "queued", due at next_attempt_ms, error.title kept as
+     *  last_error. The message stays SENDING (statuses never go back). No event. */
     ATIVA_STORE_OUTBOX_RETRY,
+    /** Meta refused: message FAILED with the error, entry removed. Event: "status". */
     ATIVA_STORE_OUTBOX_FAILED,
+    /** At start-up: every entry left "sending" may have reached Meta, so its message becomes
+     *  UNKNOWN and the entry is removed (never sent twice). out.count. One "status" event each. */
     ATIVA_STORE_OUTBOX_RECOVER,
+    /** Store a template (Meta's JSON with name, language, status). ATIVA_ERR_TEMPLATE_MALFORMED;
+     *  ATIVA_ERR_DUPLICATE if identical. Event: "template". */
     ATIVA_STORE_PUT_TEMPLATE,
+    /** Change a template's status by id, or by name (+ language). ATIVA_ERR_TEMPLATE_NOT_FOUND;
+     *  ATIVA_ERR_DUPLICATE if unchanged. One "template" event per template changed. */
     ATIVA_STORE_TEMPLATE_STATUS,
 } ativa_store_op_kind;
 

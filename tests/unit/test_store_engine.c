@@ -3,6 +3,7 @@
 
 #include <lmdb.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -104,6 +105,27 @@ static void schema_zero_is_migrated(void **state)
     free(dir);
 }
 
+typedef struct reader_arg {
+    ativa_store *st;
+    atomic_int stop;
+    int reads, errors;
+} reader_arg;
+
+/* Reads all along while the writer grows the map under it. */
+static void *read_loop(void *p)
+{
+    reader_arg *r = p;
+    while (!r->stop) {
+        json_t *j = NULL;
+        ativa_err e = ativa_store_list_messages(r->st, 1, 0, 50, &j);
+        if (e != ATIVA_OK)
+            r->errors++;
+        json_decref(j);
+        r->reads++;
+    }
+    return NULL;
+}
+
 static void map_grows_from_64_kib(void **state)
 {
     (void)state;
@@ -114,6 +136,9 @@ static void map_grows_from_64_kib(void **state)
     ativa_store *st = NULL;
     assert_int_equal(ativa_store_open(&cfg, &st), ATIVA_OK);
     assert_int_equal(put_line(st, LINE, WABA), ATIVA_OK);
+    reader_arg r = {.st = st, .stop = 0, .reads = 0, .errors = 0};
+    pthread_t reader;
+    assert_int_equal(pthread_create(&reader, NULL, read_loop, &r), 0);
     char text[2001];
     memset(text, 'x', sizeof text - 1);
     text[sizeof text - 1] = '\0';
@@ -122,6 +147,10 @@ static void map_grows_from_64_kib(void **state)
         snprintf(wamid, sizeof wamid, "wamid.grow.%d", i);
         assert_int_equal(inbound(st, LINE, "5511999990001", wamid, T0 + i, text, NULL), ATIVA_OK);
     }
+    r.stop = 1;
+    pthread_join(reader, NULL);
+    assert_true(r.reads > 0);
+    assert_int_equal(r.errors, 0);
     ativa_store_stats s;
     assert_int_equal(ativa_store_stats_get(st, &s), ATIVA_OK);
     assert_true(s.map_size >= 4u << 20);
