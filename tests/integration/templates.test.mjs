@@ -1,0 +1,243 @@
+// Templates: the start-up sync from the Graph API (paged), the offer (APPROVED only), what the
+// store keeps across restarts (also when Meta cannot be reached), templates Meta stopped listing,
+// and the offline file source. The offer is observed through the gateway's "template offer
+// changed" log lines and the store through tests/tools/ativa-store-dump.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+
+import {
+  buildDir, defaultTemplates, eventually, freePort, gatewayConfig, makeCerts, makeTempDir,
+  removeDir, request, run, startGateway, startStack,
+} from './harness.mjs';
+
+const dumpBin = path.join(buildDir, 'tests', 'tools', 'ativa-store-dump');
+const APPROVED = ['boas_vindas', 'lembrete_nome', 'retomar_contato'];
+
+/** The stored templates of a WABA, by name. */
+async function stored(dataDir, waba) {
+  const r = await run(dumpBin, ['templates', '--data', dataDir, '--waba', waba]);
+  assert.equal(r.code, 0, `ativa-store-dump failed: ${r.stderr}`);
+  return Object.fromEntries(JSON.parse(r.stdout).map((t) => [t.name, t]));
+}
+
+/** A control POST with a Content-Length (the simulator refuses chunked bodies). */
+async function controlPost(stack, p, body) {
+  const text = JSON.stringify(body);
+  const r = await request(`${stack.sim.url.replace('127.0.0.1', 'localhost')}/control/${p}`, {
+    ca: stack.ca,
+    method: 'POST',
+    headers: {
+      authorization: 'Bearer stack-control-token',
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+    },
+    body: text,
+  });
+  assert.equal(r.status, 200, `control ${p}: ${r.body}`);
+  return JSON.parse(r.body);
+}
+
+/** The "template offer changed" lines of a log, parsed: [{waba, name, language, status, offered, source}]. */
+function offerChanges(logs) {
+  const out = [];
+  for (const line of logs.split('\n')) {
+    if (!line.includes('msg="template offer changed"')) continue;
+    const kv = Object.fromEntries([...line.matchAll(/(\w+)=("(?:[^"\\]|\\.)*"|\S+)/g)].map((m) => [m[1], m[2].replace(/^"|"$/g, '')]));
+    out.push(kv);
+  }
+  return out;
+}
+
+/** What the log says is offered now, per WABA: the last change of each template wins. */
+function offered(logs, waba) {
+  const state = new Map();
+  for (const c of offerChanges(logs)) if (c.waba === waba) state.set(`${c.name}/${c.language}`, c.offered === 'true');
+  return [...state].filter(([, v]) => v).map(([k]) => k.split('/')[0]).sort();
+}
+
+describe('templates from the Graph API', () => {
+  let stack;
+
+  before(async () => {
+    stack = await startStack({ gateway: { templates: { source: 'graph', sync_interval_s: 3600, page_size: 2 } } });
+  });
+
+  after(async () => {
+    if (stack) await stack.stop();
+  });
+
+  it('syncs at start-up page by page, following the cursors', async () => {
+    await eventually(() => /msg="templates synced" waba=2001 templates=5 approved=3 pages=3 /.test(stack.gateway.logs()),
+      { what: 'the start-up sync', timeoutMs: 10000 });
+    const sent = await stack.control('sent');
+    const gets = sent.requests.filter((r) => r.method === 'GET' && r.path === '/v23.0/2001/message_templates');
+    assert.equal(gets.length, 3, JSON.stringify(gets));
+    assert.equal(gets[0].query, 'limit=2');
+    for (const g of gets.slice(1)) assert.match(g.query, /^limit=2&after=[A-Za-z0-9%]+$/);
+    for (const g of gets) {
+      assert.equal(g.headers.authorization, 'Bearer stack-graph-token');
+      assert.equal(g.response_status, 200);
+    }
+  });
+
+  it('offers the APPROVED templates only', async () => {
+    assert.deepEqual(offered(stack.gateway.logs(), '2001'), APPROVED);
+    const changes = offerChanges(stack.gateway.logs());
+    for (const c of changes) assert.equal(c.source, 'graph');
+    assert.ok(!changes.some((c) => c.name === 'promocao_pendente' || c.name === 'aviso_pausado'),
+      'PENDING and PAUSED templates never enter the offer');
+  });
+
+  it('stores every listed template with its status', async () => {
+    const byName = await eventually(async () => {
+      const s = await stored(stack.config.data_dir, '2001');
+      return Object.keys(s).length === 5 && s;
+    }, { what: 'five stored templates' });
+    for (const t of defaultTemplates) {
+      assert.equal(byName[t.name].status, t.status, t.name);
+      assert.equal(byName[t.name].language, t.language);
+      assert.equal(byName[t.name].id, t.id);
+      assert.deepEqual(byName[t.name].components.map((c) => c.text), t.components.map((c) => c.text));
+    }
+  });
+
+  it('after a restart offers the stored templates even when Meta cannot be reached', async () => {
+    await stack.gateway.stop();
+    const config = structuredClone(stack.config);
+    config.graph.base_url = `https://localhost:${await freePort()}`;
+    const gw = await startGateway({ dir: stack.dir, config });
+    try {
+      await eventually(() => /msg="template sync failed: the offer stays as it was" error=graph_unreachable/.test(gw.logs()),
+        { what: 'the failed sync', timeoutMs: 10000 });
+      assert.deepEqual(offered(gw.logs(), '2001'), APPROVED);
+      for (const c of offerChanges(gw.logs())) assert.equal(c.source, 'store');
+      assert.match(gw.logs(), /msg="stored templates loaded" waba=2001 templates=5 approved=3/);
+      const s = await stored(stack.config.data_dir, '2001');
+      assert.equal(Object.keys(s).length, 5, 'a failed sync deletes nothing');
+    } finally {
+      const r = await gw.stop();
+      assert.equal(r.code, 0, gw.logs());
+    }
+  });
+
+  it('marks a template Meta no longer lists as DELETED and takes it out of the offer', async () => {
+    const change = await controlPost(stack, 'template-status', { name: 'boas_vindas', language: 'pt_BR', event: 'DELETED' });
+    // With no gateway listening, the simulator's webhook for it gives up: only the sync can tell.
+    await eventually(async () => {
+      const { webhooks } = await stack.control(`webhooks?since=${change.webhook_seq[0] - 1}`);
+      return webhooks.find((w) => w.seq === change.webhook_seq[0])?.state === 'failed';
+    }, { what: 'the status webhook given up', timeoutMs: 15000, intervalMs: 100 });
+    const gw = await startGateway({ dir: stack.dir, config: stack.config });
+    try {
+      await eventually(() => /msg="templates synced" waba=2001 templates=4 approved=2 pages=2 deleted=1/.test(gw.logs()),
+        { what: 'the sync that finds boas_vindas gone', timeoutMs: 10000 });
+      const gone = offerChanges(gw.logs()).filter((c) => c.name === 'boas_vindas');
+      assert.deepEqual(gone.map((c) => [c.offered, c.source]), [['true', 'store'], ['false', 'graph']]);
+      assert.equal(gone[1].status, 'DELETED');
+      assert.deepEqual(offered(gw.logs(), '2001'), ['lembrete_nome', 'retomar_contato']);
+      await eventually(async () => (await stored(stack.config.data_dir, '2001')).boas_vindas.status === 'DELETED',
+        { what: 'boas_vindas stored as DELETED' });
+    } finally {
+      const r = await gw.stop();
+      assert.equal(r.code, 0, gw.logs());
+    }
+  });
+
+  it('a Graph API error fails the sync without touching the offer', async () => {
+    const config = structuredClone(stack.config);
+    config.graph.token = 'a-token-meta-refuses';
+    const gw = await startGateway({ dir: stack.dir, config });
+    try {
+      await eventually(() => /msg="template sync of a WABA failed" waba=2001 error=graph_refused reason="HTTP 401, Graph API error 190/.test(gw.logs()),
+        { what: 'the refused sync', timeoutMs: 10000 });
+      assert.deepEqual(offered(gw.logs(), '2001'), ['lembrete_nome', 'retomar_contato']);
+    } finally {
+      const r = await gw.stop();
+      assert.equal(r.code, 0, gw.logs());
+    }
+  });
+});
+
+describe('templates from a file', () => {
+  let dir;
+  let certs;
+
+  before(async () => {
+    dir = await makeTempDir();
+    certs = await makeCerts(path.join(dir, 'certs'));
+  });
+
+  after(async () => {
+    await removeDir(dir);
+  });
+
+  async function startWithFile(name, content, lines) {
+    const runDir = path.join(dir, name);
+    await mkdir(runDir);
+    const file = path.join(runDir, 'templates.json');
+    await writeFile(file, JSON.stringify(content));
+    const port = await freePort();
+    const config = gatewayConfig({
+      port,
+      certs,
+      dataDir: path.join(runDir, 'data'),
+      overrides: { templates: { source: 'file', file }, lines },
+    });
+    const gw = await startGateway({ dir: runDir, config });
+    return { gw, config, file };
+  }
+
+  const twoLines = [
+    { phone_number_id: '1001', display_number: '551140040001', waba_id: '2001', label: 'Loja' },
+    { phone_number_id: '1002', display_number: '551140040002', waba_id: '2002', label: 'Clínica' },
+  ];
+
+  it('reads Meta\'s list format for every WABA of the lines', async () => {
+    const { gw, config } = await startWithFile('list', { data: defaultTemplates }, twoLines);
+    try {
+      for (const waba of ['2001', '2002']) {
+        assert.match(gw.logs(), new RegExp(`msg="templates loaded" waba=${waba} source=file templates=5 approved=3 deleted=0`));
+        assert.deepEqual(offered(gw.logs(), waba), APPROVED);
+        const s = await eventually(async () => {
+          const x = await stored(config.data_dir, waba);
+          return Object.keys(x).length === 5 && x;
+        }, { what: `templates of ${waba} stored` });
+        assert.equal(s.aviso_pausado.status, 'PAUSED');
+      }
+    } finally {
+      const r = await gw.stop();
+      assert.equal(r.code, 0, gw.logs());
+    }
+  });
+
+  it('reads the per-WABA format, and a WABA left out has no templates', async () => {
+    const content = { wabas: { 2001: { data: defaultTemplates.slice(0, 2) } } };
+    const { gw, config } = await startWithFile('per-waba', content, twoLines);
+    try {
+      assert.deepEqual(offered(gw.logs(), '2001'), ['lembrete_nome', 'retomar_contato']);
+      assert.deepEqual(offered(gw.logs(), '2002'), []);
+      assert.match(gw.logs(), /msg="templates loaded" waba=2002 source=file templates=0 approved=0/);
+      await eventually(async () => Object.keys(await stored(config.data_dir, '2001')).length === 2,
+        { what: 'two stored templates' });
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  it('refuses to start on a file that is not a template list, naming the problem', async () => {
+    const runDir = path.join(dir, 'bad');
+    await mkdir(runDir);
+    const file = path.join(runDir, 'templates.json');
+    await writeFile(file, JSON.stringify({ wabas: { 9999: { data: [] } } }));
+    const config = gatewayConfig({
+      port: await freePort(),
+      certs,
+      dataDir: path.join(runDir, 'data'),
+      overrides: { templates: { source: 'file', file }, lines: twoLines },
+    });
+    await assert.rejects(startGateway({ dir: runDir, config }),
+      /templates\.file is not a template list.*error=template_malformed.*9999.*is not the WABA of any line/s);
+  });
+});
