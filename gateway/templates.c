@@ -79,6 +79,25 @@ static char *template_key_new(const char *waba, const char *name, const char *la
     return key;
 }
 
+json_t *ativa_templates_offer_item_new(const ativa_template *tpl)
+{
+    if (!tpl)
+        return NULL;
+    const char *reason = NULL;
+    bool sendable = ativa_template_sendable(tpl, &reason) == ATIVA_OK;
+    char *text = ativa_template_render_new(tpl, NULL);
+    json_t *slots = ativa_template_slots_to_json_new(tpl);
+    json_t *item = NULL;
+    if (text && slots)
+        item = json_pack("{s:s, s:s, s:s, s:s, s:O, s:b, s:s?}", "name", tpl->name, "language",
+                         tpl->language, "category", ativa_template_category_name(tpl->category),
+                         "text", text, "slots", slots, "sendable", sendable,
+                         "unsupported_reason", sendable ? NULL : reason);
+    free(text);
+    json_decref(slots);
+    return item;
+}
+
 json_t *ativa_templates_offer_from_catalog_new(const ativa_template_catalog *cat,
                                                const char *waba_id)
 {
@@ -91,19 +110,7 @@ json_t *ativa_templates_offer_from_catalog_new(const ativa_template_catalog *cat
         goto fail;
     ativa_template_catalog_list_approved(cat, waba_id, list, n);
     for (size_t i = 0; i < n; i++) {
-        const ativa_template *tpl = list[i];
-        const char *reason = NULL;
-        bool sendable = ativa_template_sendable(tpl, &reason) == ATIVA_OK;
-        char *text = ativa_template_render_new(tpl, NULL);
-        json_t *slots = ativa_template_slots_to_json_new(tpl);
-        json_t *item = NULL;
-        if (text && slots)
-            item = json_pack("{s:s, s:s, s:s, s:s, s:O, s:b, s:s?}", "name", tpl->name, "language",
-                             tpl->language, "category", ativa_template_category_name(tpl->category),
-                             "text", text, "slots", slots, "sendable", sendable,
-                             "unsupported_reason", sendable ? NULL : reason);
-        free(text);
-        json_decref(slots);
+        json_t *item = ativa_templates_offer_item_new(list[i]);
         if (!item || json_array_append_new(offer, item))
             goto fail;
     }

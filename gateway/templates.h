@@ -129,6 +129,9 @@ void ativa_templates_stats_get(struct ativa_server *srv, ativa_templates_stats *
 
 /* ---- pure parts (no server, no I/O) ---- */
 
+/** One template as the protocol's Template object (see below). NULL when out of memory. */
+json_t *ativa_templates_offer_item_new(const ativa_template *tpl);
+
 /**
  * The Template objects of a WABA's APPROVED templates in a catalog:
  * {name, language, category, text (rendered without values: "{{1}}" stays), slots, sendable,
