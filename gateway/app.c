@@ -2,6 +2,7 @@
 #include "app.h"
 
 #include "bridge.h"
+#include "expiry.h"
 #include "log.h"
 #include "templates.h"
 
@@ -79,11 +80,15 @@ ativa_err ativa_app_start(struct ativa_server *srv)
     /* Templates: the stored offer at once, then the file or the first Graph API sync. */
     if ((err = ativa_templates_start(srv)))
         return err;
+    /* Window expiries of the open conversations, re-armed from the store. */
+    if ((err = ativa_expiry_start(srv)))
+        return err;
     return ATIVA_OK;
 }
 
 void ativa_app_stop(struct ativa_server *srv)
 {
+    ativa_expiry_stop(srv);
     ativa_templates_stop(srv);
     if (srv->store) {
         /* Applies what was accepted; completions queue up in the bridge. */
