@@ -136,8 +136,8 @@ static json_t *messages_new(struct ativa_server *srv, const json_t *conv)
     uint32_t after = count > HISTORY_MESSAGES ? (uint32_t)(count - HISTORY_MESSAGES) : 0;
     json_t *stored = NULL;
     json_t *out = json_array();
-    if (ativa_store_list_messages(srv->store, (uint64_t)int_of(conv, "id"), after, 1000,
-                                  &stored) == ATIVA_OK) {
+    if (ativa_store_list_messages(srv->store, (uint64_t)int_of(conv, "id"), after, 1000, &stored) ==
+        ATIVA_OK) {
         size_t i;
         json_t *m;
         json_array_foreach(stored, i, m) json_array_append_new(out, message_object_new(srv, m));
@@ -150,8 +150,9 @@ static json_t *last_message_new(struct ativa_server *srv, const json_t *conv)
 {
     json_int_t count = int_of(conv, "messages");
     json_t *stored = NULL, *out = json_null();
-    if (count > 0 && ativa_store_list_messages(srv->store, (uint64_t)int_of(conv, "id"),
-                                               (uint32_t)(count - 1), 1, &stored) == ATIVA_OK &&
+    if (count > 0 &&
+        ativa_store_list_messages(srv->store, (uint64_t)int_of(conv, "id"), (uint32_t)(count - 1),
+                                  1, &stored) == ATIVA_OK &&
         json_array_size(stored) == 1) {
         json_t *m = json_array_get(stored, 0);
         json_decref(out);
@@ -200,13 +201,13 @@ static json_t *attendance_object_new(struct ativa_server *srv, const json_t *a)
     const char *name = NULL;
     if (ativa_store_get_customer(srv->store, str_of(a, "customer"), &customer) == ATIVA_OK)
         name = str_of(customer, "profile_name");
-    json_t *obj = json_pack(
-        "{s:I, s:I, s:s, s:s, s:s?, s:o, s:I, s:I, s:s?, s:s?}", "id", int_of(a, "id"),
-        "conversation_id", int_of(a, "conversation"), "line", str_of(a, "line"), "customer",
-        str_of(a, "customer"), "customer_name", name, "agent",
-        agent_brief_new(srv, (uint64_t)int_of(a, "agent")), "started_ms",
-        int_of(a, "started_ms"), "ended_ms", int_of(a, "ended_ms"), "reason",
-        str_of(a, "reason"), "description", str_of(a, "description"));
+    json_t *obj =
+        json_pack("{s:I, s:I, s:s, s:s, s:s?, s:o, s:I, s:I, s:s?, s:s?}", "id", int_of(a, "id"),
+                  "conversation_id", int_of(a, "conversation"), "line", str_of(a, "line"),
+                  "customer", str_of(a, "customer"), "customer_name", name, "agent",
+                  agent_brief_new(srv, (uint64_t)int_of(a, "agent")), "started_ms",
+                  int_of(a, "started_ms"), "ended_ms", int_of(a, "ended_ms"), "reason",
+                  str_of(a, "reason"), "description", str_of(a, "description"));
     json_decref(customer);
     return obj;
 }
@@ -307,8 +308,8 @@ static void reply_error(struct ativa_server *srv, void *conn, ativa_api_reply_fn
     send_reply(srv, conn, reply, ativa_reply_error_new(id, err, message));
 }
 
-static void reply_ok(struct ativa_server *srv, void *conn, ativa_api_reply_fn reply,
-                     const char *id, json_t *data)
+static void reply_ok(struct ativa_server *srv, void *conn, ativa_api_reply_fn reply, const char *id,
+                     json_t *data)
 {
     if (!data) {
         reply_error(srv, conn, reply, id, ATIVA_ERR_NO_MEMORY, NULL);
@@ -350,8 +351,7 @@ static ativa_err prepare_template(struct ativa_server *srv, struct api_call *c, 
                                   char *problem_buf, size_t problem_len)
 {
     *message = NULL;
-    const ativa_template *tpl =
-        ativa_templates_find(srv, line, choice->name, choice->language);
+    const ativa_template *tpl = ativa_templates_find(srv, line, choice->name, choice->language);
     if (!tpl)
         return ATIVA_ERR_TEMPLATE_NOT_FOUND;
     const char *reason = NULL;
@@ -435,7 +435,8 @@ static void message_reply(struct ativa_server *srv, struct api_call *c, uint64_t
         reply_error(srv, c->conn, c->reply, c->id, err ? err : ATIVA_ERR_NOT_FOUND, NULL);
         return;
     }
-    json_t *data = json_pack("{s:o}", "message", message_object_new(srv, json_array_get(stored, 0)));
+    json_t *data =
+        json_pack("{s:o}", "message", message_object_new(srv, json_array_get(stored, 0)));
     json_decref(stored);
     reply_ok(srv, c->conn, c->reply, c->id, data);
 }
@@ -445,7 +446,8 @@ static void write_done(struct ativa_server *srv, struct ativa_job *job)
     struct api_call *c = lws_container_of(job, struct api_call, job);
     const ativa_store_op *op = &job->op;
     /* Taking a conversation one already owns is not an error for the console. */
-    if (op->result && !(op->result == ATIVA_ERR_DUPLICATE && c->type == ATIVA_REQ_CONVERSATION_TAKE)) {
+    if (op->result &&
+        !(op->result == ATIVA_ERR_DUPLICATE && c->type == ATIVA_REQ_CONVERSATION_TAKE)) {
         reply_error(srv, c->conn, c->reply, c->id, op->result, NULL);
         call_free(c);
         return;
@@ -498,10 +500,10 @@ static json_t *lines_new(struct ativa_server *srv, const struct ativa_agent *age
         const struct ativa_config_line *l = &srv->cfg->lines[i];
         if (!ativa_agent_has_line(agent, l->phone_number_id))
             continue;
-        json_array_append_new(lines, json_pack("{s:s, s:s, s:s, s:s}", "phone_number_id",
-                                               l->phone_number_id, "display_number",
-                                               l->display_number, "label", l->label, "waba_id",
-                                               l->waba_id));
+        json_array_append_new(lines,
+                              json_pack("{s:s, s:s, s:s, s:s}", "phone_number_id",
+                                        l->phone_number_id, "display_number", l->display_number,
+                                        "label", l->label, "waba_id", l->waba_id));
     }
     return json_pack("{s:o}", "lines", lines);
 }
@@ -567,8 +569,8 @@ static void handle_lookup(struct ativa_server *srv, const struct ativa_agent *ag
         reply_ok(srv, conn, reply, req->id, data);
 }
 
-static void handle_templates(struct ativa_server *srv, const struct ativa_agent *agent,
-                             void *conn, const ativa_request *req, ativa_api_reply_fn reply)
+static void handle_templates(struct ativa_server *srv, const struct ativa_agent *agent, void *conn,
+                             const ativa_request *req, ativa_api_reply_fn reply)
 {
     json_t *offer = NULL;
     ativa_err err = ativa_agent_has_line(agent, req->line)
@@ -623,8 +625,8 @@ static void handle_create(struct ativa_server *srv, const struct ativa_agent *ag
     submit(srv, c);
 }
 
-static void handle_send_text(struct ativa_server *srv, const struct ativa_agent *agent,
-                             void *conn, const ativa_request *req, ativa_api_reply_fn reply)
+static void handle_send_text(struct ativa_server *srv, const struct ativa_agent *agent, void *conn,
+                             const ativa_request *req, ativa_api_reply_fn reply)
 {
     json_t *conv = NULL;
     ativa_err err = visible_conversation(srv, agent, req->conversation_id, &conv);
@@ -789,9 +791,9 @@ static json_t *previous_new(struct ativa_server *srv, const json_t *conv, int64_
             json_t *prev = NULL;
             if (ativa_store_get_conversation(srv->store, (uint64_t)id, &prev) == ATIVA_OK) {
                 json_decref(out);
-                out = json_pack("{s:o, s:o}", "conversation",
-                                conversation_object_new(srv, prev, now), "messages",
-                                messages_new(srv, prev));
+                out =
+                    json_pack("{s:o, s:o}", "conversation", conversation_object_new(srv, prev, now),
+                              "messages", messages_new(srv, prev));
                 json_decref(prev);
             }
             break;
@@ -811,9 +813,9 @@ static void handle_open(struct ativa_server *srv, const struct ativa_agent *agen
         return;
     }
     int64_t now = ativa_server_now_ms(srv);
-    json_t *data = json_pack("{s:o, s:o, s:o}", "conversation",
-                             conversation_object_new(srv, conv, now), "messages",
-                             messages_new(srv, conv), "previous", previous_new(srv, conv, now));
+    json_t *data =
+        json_pack("{s:o, s:o, s:o}", "conversation", conversation_object_new(srv, conv, now),
+                  "messages", messages_new(srv, conv), "previous", previous_new(srv, conv, now));
     json_decref(conv);
     reply_ok(srv, conn, reply, req->id, data);
 }
@@ -856,8 +858,8 @@ static void handle_history(struct ativa_server *srv, const struct ativa_agent *a
     json_array_foreach(json_object_get(page, "items"), i, a)
         json_array_append_new(items, attendance_object_new(srv, a));
     json_t *next = json_object_get(page, "next");
-    json_t *data = json_pack("{s:o, s:O}", "attendances", items, "next_cursor",
-                             next ? next : json_null());
+    json_t *data =
+        json_pack("{s:o, s:O}", "attendances", items, "next_cursor", next ? next : json_null());
     json_decref(page);
     reply_ok(srv, conn, reply, req->id, data);
 }
@@ -969,11 +971,11 @@ json_t *ativa_api_event_frame_new(struct ativa_server *srv, const struct ativa_a
             json_decref(lines);
             return NULL;
         }
-        json_t *frame = ativa_event_frame_new(
-            seq, "template",
-            json_pack("{s:o, s:o, s:b}", "lines", lines, "template",
-                      ativa_templates_offer_item_new(tpl), "offered",
-                      tpl->status == ATIVA_TEMPLATE_APPROVED));
+        json_t *frame =
+            ativa_event_frame_new(seq, "template",
+                                  json_pack("{s:o, s:o, s:b}", "lines", lines, "template",
+                                            ativa_templates_offer_item_new(tpl), "offered",
+                                            tpl->status == ATIVA_TEMPLATE_APPROVED));
         ativa_template_free(tpl);
         return frame;
     }
@@ -987,10 +989,10 @@ json_t *ativa_api_event_frame_new(struct ativa_server *srv, const struct ativa_a
                           conversation_object_new(srv, data, int_of(event, "ts_ms"))));
         /* Taken by someone else: the line's other agents drop it from their queue. */
         if (ativa_agent_has_line(agent, line))
-            return ativa_event_frame_new(
-                seq, "conversation",
-                json_pack("{s:{s:I, s:o, s:b}}", "conversation", "id", int_of(data, "id"),
-                          "owner", agent_brief_new(srv, owner), "queued", 0));
+            return ativa_event_frame_new(seq, "conversation",
+                                         json_pack("{s:{s:I, s:o, s:b}}", "conversation", "id",
+                                                   int_of(data, "id"), "owner",
+                                                   agent_brief_new(srv, owner), "queued", 0));
         return NULL;
     }
     if (!full)

@@ -172,7 +172,7 @@ static void on_timer(lws_sorted_usec_list_t *sul)
         struct due d = heap_pop(e);
         struct slot *s = slot_find(e, d.conv);
         if (!s->conv || s->at_ms != d.at_ms)
-            continue; /* outdated */
+            continue;           /* outdated */
         s->at_ms = ATIVA_NEVER; /* the ADVANCE's event sets the next one, if any */
         struct advance_job *a = calloc(1, sizeof *a);
         if (!a)
