@@ -5,8 +5,11 @@
 #include "ativa/phone.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 const char *const ativa_store__db_names[DB__COUNT] = {
     [DB_META] = "meta",
@@ -29,6 +32,11 @@ const char *const ativa_store__db_names[DB__COUNT] = {
     [DB_OUTBOX] = "outbox",
     [DB_OUTBOX_DUE] = "outbox_due",
     [DB_EVENTS] = "events",
+    [DB_AGENTS] = "agents",
+    [DB_AGENT_LOGINS] = "agent_logins",
+    [DB_SESSIONS] = "sessions",
+    [DB_SESSION_AGENT] = "sessions_by_agent",
+    [DB_LOGIN_FAILURES] = "login_failures",
 };
 
 #define DEFAULT_MAP_SIZE ((size_t)64 << 20)
@@ -47,6 +55,7 @@ typedef ativa_err (*migration_fn)(store_wtx *w);
 /* migrations[n] turns schema n into n + 1. */
 static const migration_fn migrations[ATIVA_STORE_SCHEMA_VERSION] = {
     ativa_store__migrate_0_to_1,
+    ativa_store__migrate_1_to_2,
 };
 
 /*
@@ -123,6 +132,28 @@ done:
         mdb_cursor_close(cur);
     json_decref(moved);
     return e;
+}
+
+/*
+ * Schema 2 adds agents, sessions and login failures in databases of their own. open_dbs has
+ * already created them (empty) before the schema is checked, and nothing older refers to them,
+ * so there is nothing to convert; a v1 directory only needs its marker raised. An older binary
+ * then refuses the directory (ATIVA_ERR_STORE_VERSION) instead of ignoring the agents.
+ */
+ativa_err ativa_store__migrate_1_to_2(store_wtx *w)
+{
+    static const int added[] = {DB_AGENTS, DB_AGENT_LOGINS, DB_SESSIONS, DB_SESSION_AGENT,
+                                DB_LOGIN_FAILURES};
+    for (size_t i = 0; i < sizeof added / sizeof added[0]; i++) {
+        MDB_stat s;
+        int rc = mdb_stat(w->txn, w->st->dbi[added[i]], &s);
+        if (rc != 0)
+            return ativa_store__lmdb_err(w, rc);
+        /* A schema-1 directory cannot hold these: if one does, something else wrote it. */
+        if (s.ms_entries != 0)
+            return ATIVA_ERR_STORE_CORRUPT;
+    }
+    return ATIVA_OK;
 }
 
 static ativa_err schema_check(ativa_store *st)
@@ -242,6 +273,15 @@ static ativa_err apply_op(store_wtx *w, ativa_store_op *op)
         return ativa_store__apply_put_template(w, &op->in.template_op);
     case ATIVA_STORE_TEMPLATE_STATUS:
         return ativa_store__apply_template_status(w, &op->in.template_op);
+    case ATIVA_STORE_PUT_AGENT:
+        return ativa_store__apply_put_agent(w, &op->in.agent);
+    case ATIVA_STORE_CREATE_SESSION:
+    case ATIVA_STORE_REVOKE_SESSION:
+    case ATIVA_STORE_PURGE_SESSIONS:
+        return ativa_store__apply_session(w, op->kind, &op->in.session);
+    case ATIVA_STORE_LOGIN_FAILED:
+    case ATIVA_STORE_LOGIN_SUCCEEDED:
+        return ativa_store__apply_login(w, op->kind, &op->in.login);
     }
     return ATIVA_ERR_INVALID_ARGUMENT;
 }
@@ -584,5 +624,46 @@ ativa_err ativa_store_stats_get(ativa_store *st, ativa_store_stats *out)
     out->ops = st->ops;
     out->map_grows = st->grows;
     pthread_mutex_unlock(&st->mu);
+    return ATIVA_OK;
+}
+
+/* One attempt at copying into fd from its start. */
+static int copy_to(ativa_store *st, int fd, bool compact)
+{
+    if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0)
+        return errno;
+    /* The copy runs its own read transaction: hold the map lock like any other reader. */
+    pthread_rwlock_rdlock(&st->map_lock);
+    int rc = mdb_env_copyfd2(st->env, fd, compact ? MDB_CP_COMPACT : 0);
+    pthread_rwlock_unlock(&st->map_lock);
+    return rc;
+}
+
+/* mdb_env_copy2 with a cleaner failure: LMDB's own leaves a partial data.mdb behind. */
+ativa_err ativa_store_backup(ativa_store *st, const char *dest_dir, bool compact)
+{
+    if (st == NULL || dest_dir == NULL || dest_dir[0] == '\0')
+        return ATIVA_ERR_INVALID_ARGUMENT;
+    char path[4096];
+    int n = snprintf(path, sizeof path, "%s/data.mdb", dest_dir);
+    if (n < 0 || (size_t)n >= sizeof path)
+        return ATIVA_ERR_INVALID_ARGUMENT;
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    if (fd < 0)
+        return errno == EEXIST                       ? ATIVA_ERR_EXISTS
+               : errno == ENOENT || errno == ENOTDIR ? ATIVA_ERR_NOT_FOUND
+                                                     : ATIVA_ERR_STORE_IO;
+    int rc = copy_to(st, fd, compact);
+    /* Another process grew the map since we last looked: adopt its size and copy again. */
+    if (rc == MDB_MAP_RESIZED && adopt_new_map_size(st) == 0)
+        rc = copy_to(st, fd, compact);
+    if (rc == 0 && fsync(fd) != 0)
+        rc = errno;
+    if (close(fd) != 0 && rc == 0)
+        rc = errno;
+    if (rc != 0) {
+        unlink(path);
+        return ATIVA_ERR_STORE_IO;
+    }
     return ATIVA_OK;
 }

@@ -31,6 +31,12 @@ enum {
     DB_OUTBOX,        /* u64 id -> outbox entry */
     DB_OUTBOX_DUE,    /* i64 next attempt, u64 id -> "" (queued entries only) */
     DB_EVENTS,        /* u64 seq -> event JSON text */
+    /* schema 2 */
+    DB_AGENTS,         /* u64 id -> agent */
+    DB_AGENT_LOGINS,   /* login -> u64 id */
+    DB_SESSIONS,       /* token hash (64 hex) -> session */
+    DB_SESSION_AGENT,  /* u64 agent, token hash -> "" */
+    DB_LOGIN_FAILURES, /* login -> {failures, last_failure_ms} */
     DB__COUNT
 };
 
@@ -167,7 +173,15 @@ ativa_err ativa_store__attendance_write(store_wtx *w, const json_t *conv, const 
 ativa_err ativa_store__apply_put_template(store_wtx *w, const ativa_store_in_template *in);
 ativa_err ativa_store__apply_template_status(store_wtx *w, const ativa_store_in_template *in);
 
+/* ---- agents, sessions, login failures (store_agents.c) ---- */
+ativa_err ativa_store__apply_put_agent(store_wtx *w, const ativa_store_in_agent *in);
+ativa_err ativa_store__apply_session(store_wtx *w, ativa_store_op_kind kind,
+                                     const ativa_store_in_session *in);
+ativa_err ativa_store__apply_login(store_wtx *w, ativa_store_op_kind kind,
+                                   const ativa_store_in_login *in);
+
 /* ---- schema (store.c) ---- */
 ativa_err ativa_store__migrate_0_to_1(store_wtx *w);
+ativa_err ativa_store__migrate_1_to_2(store_wtx *w);
 
 #endif

@@ -28,9 +28,10 @@
 #include "ativa/conversation.h"
 #include "ativa/error.h"
 #include "ativa/message.h"
+#include "ativa/store_agents.h"
 
 /** The schema this code writes. Older data directories are migrated at open. */
-#define ATIVA_STORE_SCHEMA_VERSION 1u
+#define ATIVA_STORE_SCHEMA_VERSION 2u
 /** Default and largest number of operations applied in one transaction. */
 #define ATIVA_STORE_BATCH_DEFAULT 256
 #define ATIVA_STORE_BATCH_MAX     4096
@@ -122,6 +123,29 @@ typedef enum ativa_store_op_kind {
     /** Change a template's status by id, or by name (+ language). ATIVA_ERR_TEMPLATE_NOT_FOUND;
      *  ATIVA_ERR_DUPLICATE if unchanged. One "template" event per template changed. */
     ATIVA_STORE_TEMPLATE_STATUS,
+    /* Agents and sessions (ativa/store_agents.h). No events. */
+    /** Create (new login; out.created) or update an agent; out.agent is its id. Disabling an
+     *  enabled agent revokes its sessions (out.count). ATIVA_ERR_INVALID_ARGUMENT also when
+     *  creating without name or password_hash, for a role other than "agent"/"supervisor",
+     *  repeated lines or an invalid login; ATIVA_ERR_TOO_LARGE (name, more than
+     *  ATIVA_STORE_AGENT_LINES_MAX lines, password_hash of ATIVA_AUTH_HASH_MAX bytes or more). */
+    ATIVA_STORE_PUT_AGENT,
+    /** Record a session {agent, created_ms = now_ms, expires_ms}. ATIVA_ERR_NOT_FOUND (unknown
+     *  agent), ATIVA_ERR_FORBIDDEN (disabled agent), ATIVA_ERR_EXISTS (token_hash already
+     *  recorded), ATIVA_ERR_INVALID_ARGUMENT (expires_ms <= now_ms, malformed token_hash). */
+    ATIVA_STORE_CREATE_SESSION,
+    /** Revoke the session of token_hash (ATIVA_ERR_NOT_FOUND; ATIVA_ERR_DUPLICATE if already
+     *  revoked), or with token_hash NULL every unrevoked session of agent (ATIVA_ERR_NOT_FOUND
+     *  for an unknown agent). out.count: sessions revoked; out.agent: whose. */
+    ATIVA_STORE_REVOKE_SESSION,
+    /** A failed login for in.login.login: failures + 1, last at now_ms. out.count: failures. */
+    ATIVA_STORE_LOGIN_FAILED,
+    /** A successful login: its failures are forgotten (ATIVA_OK when there were none). */
+    ATIVA_STORE_LOGIN_SUCCEEDED,
+    /** Housekeeping at now_ms: deletes the sessions expired or revoked at least
+     *  ATIVA_STORE_PURGE_AFTER_MS ago, and login failures as old (their delay is long over).
+     *  out.count: sessions deleted. */
+    ATIVA_STORE_PURGE_SESSIONS,
 } ativa_store_op_kind;
 
 /** A template being sent: what is stored with the message. */
@@ -226,12 +250,14 @@ typedef struct ativa_store_in_template {
 typedef struct ativa_store_out {
     uint64_t conv;       /**< the conversation concerned (also on CONVERSATION_OPEN/DUPLICATE) */
     uint32_t seq;        /**< the message's sequence in its conversation */
-    bool created;        /**< RECORD_INBOUND: a conversation was opened */
+    bool created;        /**< RECORD_INBOUND: a conversation was opened; PUT_AGENT: created */
     bool pending;        /**< APPLY_STATUS: wamid unknown yet, status kept for later */
     uint64_t outbox;     /**< the outbox entry created (or concerned) */
     uint64_t attendance; /**< FINALIZE: the attendance written */
     uint64_t owner;      /**< the conversation's owner after the op */
-    unsigned count;      /**< OUTBOX_RECOVER: entries marked UNKNOWN */
+    unsigned count;      /**< OUTBOX_RECOVER: entries marked UNKNOWN; sessions revoked or
+                          *   purged; LOGIN_FAILED: failures so far */
+    uint64_t agent;      /**< PUT_AGENT, REVOKE_SESSION: the agent concerned */
     uint64_t event_first, event_last; /**< events appended (both 0 if none) */
 } ativa_store_out;
 
@@ -256,6 +282,9 @@ struct ativa_store_op {
         ativa_store_in_finalize finalize;
         ativa_store_in_outbox outbox;
         ativa_store_in_template template_op;
+        ativa_store_in_agent agent;
+        ativa_store_in_session session;
+        ativa_store_in_login login;
     } in;
     ativa_store_out out;
     ativa_err result;
@@ -300,7 +329,7 @@ typedef struct ativa_store_db_count {
     uint64_t entries;
 } ativa_store_db_count;
 
-#define ATIVA_STORE_DB_COUNT_MAX 24
+#define ATIVA_STORE_DB_COUNT_MAX 32
 
 typedef struct ativa_store_stats {
     uint64_t map_size; /**< bytes currently mapped */
@@ -316,6 +345,20 @@ typedef struct ativa_store_stats {
 
 /** @return ATIVA_OK; ATIVA_ERR_STORE_IO. */
 ativa_err ativa_store_stats_get(ativa_store *st, ativa_store_stats *out);
+
+/**
+ * Copy the whole environment into dest_dir/data.mdb (LMDB's hot copy, mdb_env_copyfd2, fsync'd):
+ * a consistent snapshot of the
+ * last commit, taken in one read transaction, while this or another process keeps writing. The
+ * copy is a data directory that ativa_store_open accepts as it is. While it runs the map cannot
+ * grow, so a writer needing more room waits for the copy to finish.
+ * @param dest_dir  an existing directory without a data.mdb.
+ * @param compact   MDB_CP_COMPACT: leave free pages out and renumber (slower, smaller).
+ * @return ATIVA_OK; ATIVA_ERR_INVALID_ARGUMENT (NULL); ATIVA_ERR_EXISTS (dest_dir already holds a
+ *         data.mdb); ATIVA_ERR_NOT_FOUND (dest_dir does not exist); ATIVA_ERR_STORE_IO (any other
+ *         failure, e.g. no room; the partial data.mdb is removed).
+ */
+ativa_err ativa_store_backup(ativa_store *st, const char *dest_dir, bool compact);
 
 /* ---- Reads. Each runs its own read transaction and returns copies. ----
  * Common errors: ATIVA_ERR_INVALID_ARGUMENT (NULL or out-of-bounds input), ATIVA_ERR_NOT_FOUND,
