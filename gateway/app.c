@@ -3,6 +3,7 @@
 
 #include "bridge.h"
 #include "log.h"
+#include "outbox.h"
 
 #include <ativa/store.h>
 
@@ -74,11 +75,17 @@ ativa_err ativa_app_start(struct ativa_server *srv)
     ativa_store_last_event_seq(store, &last_seq);
     ativa_log_info("store open", "data_dir=%s lines=%zu last_event_seq=%llu", srv->cfg->data_dir,
                    srv->cfg->n_lines, (unsigned long long)last_seq);
+
+    /* The outbox: recovers what a crash left half-sent, then sends what is queued. */
+    if ((err = ativa_outbox_start(srv)))
+        return err;
     return ATIVA_OK;
 }
 
 void ativa_app_stop(struct ativa_server *srv)
 {
+    /* Before the store closes: its last writes (outcomes, withdrawn sends) are still accepted. */
+    ativa_outbox_stop(srv);
     if (srv->store) {
         /* Applies what was accepted; completions queue up in the bridge. */
         ativa_store_close(srv->store);
