@@ -7,7 +7,7 @@
 #include "metrics.h"
 #include "templates.h"
 #include "log.h"
-#include "templates.h"
+#include "outbox.h"
 
 #include <ativa/store.h>
 
@@ -115,12 +115,18 @@ ativa_err ativa_app_start(struct ativa_server *srv)
     /* Window expiries of the open conversations, re-armed from the store. */
     if ((err = ativa_expiry_start(srv)))
         return err;
+    /* The outbox: recovers what a crash left half-sent, then sends what is queued. */
+    if ((err = ativa_outbox_start(srv)))
+        return err;
     ativa_metrics_register(gateway_metrics, NULL);
     return ATIVA_OK;
 }
 
 void ativa_app_stop(struct ativa_server *srv)
 {
+    /* Before the store closes: their last writes (outcomes, withdrawn sends) are still
+     * accepted. */
+    ativa_outbox_stop(srv);
     ativa_expiry_stop(srv);
     ativa_templates_stop(srv);
     if (srv->store) {
