@@ -209,6 +209,60 @@ ativa_err ativa_store__read_json(ativa_store *st, int db, const store_key *k, js
     return e;
 }
 
+ativa_err ativa_store__decode(const MDB_val *val, json_t **out_new)
+{
+    *out_new = json_loadb(val->mv_data, val->mv_size, 0, NULL);
+    return *out_new != NULL ? ATIVA_OK : ATIVA_ERR_STORE_CORRUPT;
+}
+
+ativa_err ativa_store__scan(ativa_store *st, int db, const store_key *from, size_t limit,
+                            store_scan_fn fn, void *ctx, json_t **out_new)
+{
+    *out_new = NULL;
+    json_t *arr = json_array();
+    if (arr == NULL)
+        return ATIVA_ERR_NO_MEMORY;
+    MDB_txn *txn;
+    MDB_cursor *cur = NULL;
+    ativa_err e = ativa_store__read_begin(st, &txn);
+    if (e != ATIVA_OK) {
+        json_decref(arr);
+        return e;
+    }
+    MDB_val k = {0, NULL}, v;
+    if (from != NULL) {
+        k.mv_size = from->n;
+        k.mv_data = (void *)from->b;
+    }
+    int rc = mdb_cursor_open(txn, st->dbi[db], &cur);
+    if (rc == 0)
+        rc = mdb_cursor_get(cur, &k, &v, from != NULL ? MDB_SET_RANGE : MDB_FIRST);
+    while (rc == 0 && json_array_size(arr) < limit) {
+        json_t *item = NULL;
+        bool more = true;
+        if (fn != NULL)
+            more = fn(txn, &k, &v, ctx, &item, &e);
+        else
+            more = (e = ativa_store__decode(&v, &item)) == ATIVA_OK;
+        if (item != NULL && json_array_append_new(arr, item) != 0)
+            e = ATIVA_ERR_NO_MEMORY;
+        if (!more || e != ATIVA_OK)
+            break;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    if (e == ATIVA_OK && rc != 0 && rc != MDB_NOTFOUND)
+        e = ativa_store__lmdb_err(NULL, rc);
+    if (cur != NULL)
+        mdb_cursor_close(cur);
+    ativa_store__read_end(st, txn);
+    if (e != ATIVA_OK) {
+        json_decref(arr);
+        return e;
+    }
+    *out_new = arr;
+    return ATIVA_OK;
+}
+
 /* ---- the writer ---- */
 
 static ativa_err apply_op(store_wtx *w, ativa_store_op *op)
