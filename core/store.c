@@ -173,14 +173,28 @@ static int adopt_new_map_size(ativa_store *st)
 {
     pthread_rwlock_wrlock(&st->map_lock);
     int rc = mdb_env_set_mapsize(st->env, 0);
+    if (rc != 0)
+        st->unmapped = true;
     pthread_rwlock_unlock(&st->map_lock);
     return rc;
+}
+
+static bool map_lost(ativa_store *st)
+{
+    pthread_rwlock_rdlock(&st->map_lock);
+    bool lost = st->unmapped;
+    pthread_rwlock_unlock(&st->map_lock);
+    return lost;
 }
 
 ativa_err ativa_store__read_begin(ativa_store *st, MDB_txn **txn)
 {
     for (int attempt = 0; attempt < 2; attempt++) {
         pthread_rwlock_rdlock(&st->map_lock);
+        if (st->unmapped) {
+            pthread_rwlock_unlock(&st->map_lock);
+            return ATIVA_ERR_STORE_IO;
+        }
         int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn);
         if (rc == 0)
             return ATIVA_OK;
@@ -311,6 +325,8 @@ static bool grow_map(ativa_store *st)
     if (rc == 0)
         rc = info.me_mapsize > SIZE_MAX / 2 ? EINVAL
                                             : mdb_env_set_mapsize(st->env, info.me_mapsize * 2);
+    if (rc != 0 && rc != EINVAL)
+        st->unmapped = true;
     pthread_rwlock_unlock(&st->map_lock);
     if (rc != 0)
         return false;
@@ -329,6 +345,10 @@ static void fail_all(ativa_store_op **ops, size_t n, ativa_err e)
 static void run_batch(ativa_store *st, ativa_store_op **ops, size_t n)
 {
     for (;;) {
+        if (map_lost(st)) {
+            fail_all(ops, n, ATIVA_ERR_STORE_IO);
+            return;
+        }
         MDB_txn *txn = NULL;
         int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
         if (rc == MDB_MAP_RESIZED && adopt_new_map_size(st) == 0)

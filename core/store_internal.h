@@ -43,6 +43,9 @@ struct ativa_store {
     /* Readers hold it shared during their read transactions; the writer takes it exclusively to
      * resize the map, which LMDB allows only while this process has no transaction open. */
     pthread_rwlock_t map_lock;
+    /* LMDB unmaps the environment before remapping it at a new size: if that mmap fails there is
+     * no map left, so every later transaction must be refused (under map_lock). */
+    bool unmapped;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     ativa_store_op *head, *tail;
