@@ -228,7 +228,7 @@ static void map_that_cannot_grow_fails_cleanly(void **state)
     char *dir = test_make_temp_dir("ativa-store-nomap");
     pid_t pid = fork();
     if (pid == 0)
-        _exit(unmappable_child(dir));
+        exit(unmappable_child(dir)); /* exit, not _exit: coverage data is written at exit */
     int status;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status));

@@ -105,6 +105,31 @@ static void corrupt_logs_and_indexes_are_reported(void **state)
     assert_null(j);
 }
 
+static void malformed_keys_and_index_values_are_reported(void **state)
+{
+    store_fixture *f = *state;
+    assert_int_equal(put_line(f->st, LINE, WABA), ATIVA_OK);
+    close_store(f);
+    raw_put(f->dir, "events", "\xff", 1, "{}", 2);
+    raw_put(f->dir, "conv_open",
+            LINE "\0"
+                 "5511999990001",
+            sizeof LINE + 13, "abc", 3);
+    fixture_reopen(f);
+    uint64_t last;
+    assert_int_equal(ativa_store_last_event_seq(f->st, &last), ATIVA_ERR_STORE_CORRUPT);
+    assert_int_equal(inbound(f->st, LINE, "5511999990002", "wamid.k", T0, "oi", NULL),
+                     ATIVA_ERR_STORE_CORRUPT);
+    assert_int_equal(create_conv(f->st, LINE, "5511999990001", 7, T0, true, NULL),
+                     ATIVA_ERR_STORE_CORRUPT);
+    assert_int_equal(inbound(f->st, LINE, "5511999990001", "wamid.k2", T0, "oi", NULL),
+                     ATIVA_ERR_STORE_CORRUPT);
+    json_t *c = NULL;
+    assert_int_equal(ativa_store_open_conversation(f->st, LINE, "5511999990001", &c),
+                     ATIVA_ERR_STORE_CORRUPT);
+    assert_int_equal(db_entries(f->st, "messages"), 0);
+}
+
 static void corrupt_schema_marker_refuses_open(void **state)
 {
     store_fixture *f = *state;
@@ -353,10 +378,15 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
     const struct CMUnitTest tests[] = {
-        T(corrupt_conversation_is_reported),   T(corrupt_logs_and_indexes_are_reported),
-        T(corrupt_schema_marker_refuses_open), T(undecodable_old_customers_refuse_migration),
-        T(migration_merges_both_forms),        T(map_grown_by_another_process_is_adopted),
-        T(reads_refuse_bad_arguments),         T(previews_of_finalized_conversations),
+        T(corrupt_conversation_is_reported),
+        T(corrupt_logs_and_indexes_are_reported),
+        T(malformed_keys_and_index_values_are_reported),
+        T(corrupt_schema_marker_refuses_open),
+        T(undecodable_old_customers_refuse_migration),
+        T(migration_merges_both_forms),
+        T(map_grown_by_another_process_is_adopted),
+        T(reads_refuse_bad_arguments),
+        T(previews_of_finalized_conversations),
         T(more_refusals_change_nothing),
     };
 #undef T
