@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #define MAX_WABAS 8
 
@@ -551,6 +552,83 @@ static void a_file_is_offered_and_status_updates_change_the_offer_at_once(void *
     rig_remove(&r);
 }
 
+struct committed {
+    int calls;
+    ativa_err result;
+};
+
+static void on_committed(struct ativa_server *srv, void *arg, ativa_err result)
+{
+    assert_non_null(srv);
+    struct committed *c = arg;
+    c->calls++;
+    c->result = result;
+}
+
+/* Turn the loop's part by hand until `c` has been called (or 5 s have passed). */
+static void wait_committed(struct rig *r, struct committed *c)
+{
+    for (int i = 0; i < 500 && c->calls == 0; i++) {
+        ativa_bridge_drain(&r->srv);
+        if (c->calls == 0)
+            nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
+    }
+}
+
+static void a_status_update_can_be_acknowledged_after_its_commit(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_start(&r, "file", templates_json);
+    assert_int_equal(ativa_templates_start(&r.srv), ATIVA_OK);
+
+    struct committed c = {0, ATIVA_ERR_INTERNAL};
+    ativa_meta_template_update u = update("2001", "PAUSED", "9001", NULL, NULL);
+    assert_int_equal(ativa_templates_apply_status_then(&r.srv, &u, on_committed, &c), ATIVA_OK);
+    assert_int_equal(c.calls, 0); /* never from inside the call */
+    assert_int_equal(offer_size(&r, "1001"), 1);
+    wait_committed(&r, &c);
+    assert_int_equal(c.calls, 1);
+    assert_int_equal(c.result, ATIVA_OK);
+    json_t *t = NULL;
+    assert_int_equal(ativa_store_get_template(r.srv.store, "2001", "retomar_contato", "pt_BR", &t),
+                     ATIVA_OK);
+    assert_string_equal(json_string_value(json_object_get(t, "status")), "PAUSED");
+    json_decref(t);
+
+    /* FLAGGED writes nothing new, and is still answered after a commit. */
+    c = (struct committed){0, ATIVA_ERR_INTERNAL};
+    u = update("2001", "flagged", NULL, "boas_vindas", "pt_BR");
+    assert_int_equal(ativa_templates_apply_status_then(&r.srv, &u, on_committed, &c), ATIVA_OK);
+    wait_committed(&r, &c);
+    assert_int_equal(c.calls, 1);
+    assert_int_equal(c.result, ATIVA_OK);
+    assert_int_equal(offer_size(&r, "1001"), 1);
+
+    /* A refusal never calls back. */
+    c = (struct committed){0, ATIVA_OK};
+    u = update("2001", "PAUSED", "404", NULL, NULL);
+    assert_int_equal(ativa_templates_apply_status_then(&r.srv, &u, on_committed, &c),
+                     ATIVA_ERR_TEMPLATE_NOT_FOUND);
+    ativa_bridge_drain(&r.srv);
+    assert_int_equal(c.calls, 0);
+
+    /* A store that no longer takes writes: refused, and no callback. */
+    ativa_store_close(r.srv.store);
+    r.srv.store = NULL;
+    ativa_bridge_drain(&r.srv);
+    u = update("2001", "APPROVED", "9001", NULL, NULL);
+    assert_int_equal(ativa_templates_apply_status_then(&r.srv, &u, on_committed, &c),
+                     ATIVA_ERR_INVALID_ARGUMENT);
+    assert_int_equal(c.calls, 0);
+    assert_int_equal(offer_size(&r, "1001"), 2); /* the catalog changed all the same */
+    ativa_templates_stop(&r.srv);
+    ativa_bridge_destroy(&r.bridge);
+    lws_context_destroy(r.srv.context);
+    ativa_config_free(r.cfg);
+    rig_remove(&r);
+}
+
 static void the_stored_offer_comes_back_and_a_shorter_file_deletes_the_rest(void **state)
 {
     (void)state;
@@ -654,6 +732,7 @@ int main(void)
         cmocka_unit_test(next_pages_follow_the_cursor_and_never_another_host),
         cmocka_unit_test(the_offer_holds_approved_templates_as_the_protocol_shows_them),
         cmocka_unit_test(a_file_is_offered_and_status_updates_change_the_offer_at_once),
+        cmocka_unit_test(a_status_update_can_be_acknowledged_after_its_commit),
         cmocka_unit_test(the_stored_offer_comes_back_and_a_shorter_file_deletes_the_rest),
         cmocka_unit_test(a_bad_file_stops_the_start),
     };
