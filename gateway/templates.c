@@ -54,6 +54,8 @@ struct tpl_job {
     struct ativa_job job;
     json_t *tmpl;
     char *waba_id, *id, *name, *language, *status;
+    ativa_templates_done_fn then; /* the caller's, after the commit; may be NULL */
+    void *then_arg;
 };
 
 /* ---- pure parts ---- */
@@ -312,13 +314,18 @@ static void job_done(struct ativa_server *srv, struct ativa_job *job)
     (void)srv;
     struct tpl_job *j = lws_container_of(job, struct tpl_job, job);
     ativa_err err = job->op.result;
-    if (err && err != ATIVA_ERR_DUPLICATE)
+    /* Already so in the store: what the caller wanted is committed. */
+    if (err == ATIVA_ERR_DUPLICATE)
+        err = ATIVA_OK;
+    if (err)
         ativa_log_warn("template not stored", "waba=%s name=%s language=%s error=%s", j->waba_id,
                        j->name ? j->name : "", j->language ? j->language : "", ativa_err_code(err));
+    if (j->then)
+        j->then(srv, j->then_arg, err);
     job_free(j);
 }
 
-static void job_submit(struct ativa_server *srv, struct tpl_job *j)
+static ativa_err job_submit(struct ativa_server *srv, struct tpl_job *j)
 {
     j->job.done = job_done;
     ativa_err err = ativa_bridge_submit(srv, &j->job);
@@ -327,6 +334,7 @@ static void job_submit(struct ativa_server *srv, struct tpl_job *j)
                        j->name ? j->name : "", ativa_err_code(err));
         job_free(j);
     }
+    return err;
 }
 
 static void store_put(struct ativa_server *srv, const char *waba, const ativa_template *tpl,
@@ -349,8 +357,9 @@ static void store_put(struct ativa_server *srv, const char *waba, const ativa_te
     job_submit(srv, j);
 }
 
-static void store_status(struct ativa_server *srv, const char *waba, const char *id,
-                         const char *name, const char *language, const char *status)
+static ativa_err store_status(struct ativa_server *srv, const char *waba, const char *id,
+                              const char *name, const char *language, const char *status,
+                              ativa_templates_done_fn then, void *then_arg)
 {
     struct tpl_job *j = calloc(1, sizeof *j);
     if (!j || !(j->waba_id = strdup(waba)) || (id && !(j->id = strdup(id))) ||
@@ -360,8 +369,10 @@ static void store_status(struct ativa_server *srv, const char *waba, const char 
             job_free(j);
         ativa_log_warn("template status not stored", "waba=%s name=%s error=%s", waba, name,
                        ativa_err_code(ATIVA_ERR_NO_MEMORY));
-        return;
+        return ATIVA_ERR_NO_MEMORY;
     }
+    j->then = then;
+    j->then_arg = then_arg;
     j->job.op.kind = ATIVA_STORE_TEMPLATE_STATUS;
     j->job.op.in.template_op.waba_id = j->waba_id;
     j->job.op.in.template_op.id = j->id;
@@ -369,7 +380,7 @@ static void store_status(struct ativa_server *srv, const char *waba, const char 
     j->job.op.in.template_op.language = j->language;
     j->job.op.in.template_op.status = j->status;
     j->job.op.in.template_op.now_ms = ativa_server_now_ms(srv);
-    job_submit(srv, j);
+    return job_submit(srv, j);
 }
 
 /* ---- the catalog and the offer ---- */
@@ -444,20 +455,23 @@ static void catalog_update(struct ativa_templates *t, const char *waba, ativa_te
     json_decref(json);
 }
 
-/* Set a status in the catalog and the store; `tpl` is the catalog's. */
-static void set_status(struct ativa_templates *t, const char *waba, const ativa_template *tpl,
-                       const char *status, const char *source)
+/* Set a status in the catalog and the store; `tpl` is the catalog's. On ATIVA_OK, `then` (if
+ * any) runs after the commit. */
+static ativa_err set_status(struct ativa_templates *t, const char *waba, const ativa_template *tpl,
+                            const char *status, const char *source, ativa_templates_done_fn then,
+                            void *then_arg)
 {
     bool was = tpl->status == ATIVA_TEMPLATE_APPROVED;
     /* Copies: the catalog's strings belong to the template being changed. */
     char *name = strdup(tpl->name);
     char *language = strdup(tpl->language);
+    ativa_err err = ATIVA_ERR_NO_MEMORY;
     if (!name || !language) {
         ativa_log_warn("template status not applied", "waba=%s name=%s error=%s", waba, tpl->name,
                        ativa_err_code(ATIVA_ERR_NO_MEMORY));
         goto done;
     }
-    ativa_err err = ativa_template_catalog_set_status(t->cat, waba, NULL, name, language, status);
+    err = ativa_template_catalog_set_status(t->cat, waba, NULL, name, language, status);
     if (err) {
         ativa_log_warn("template status not applied", "waba=%s name=%s error=%s", waba, name,
                        ativa_err_code(err));
@@ -469,10 +483,11 @@ static void set_status(struct ativa_templates *t, const char *waba, const ativa_
         offer_changed(t, waba, name, language,
                       now ? now->status : ativa_template_status_parse(status), is, source);
     /* By name and language: the store may hold a copy without an id. */
-    store_status(t->srv, waba, NULL, name, language, status);
+    err = store_status(t->srv, waba, NULL, name, language, status, then, then_arg);
 done:
     free(name);
     free(language);
+    return err;
 }
 
 /* Load what the store kept, so the offer is there before Meta answers. */
@@ -536,9 +551,9 @@ static size_t mark_missing(struct ativa_templates *t, const char *waba, const js
             continue;
         const ativa_template *tpl = ativa_template_catalog_find(t->cat, waba, name, language);
         if (tpl)
-            set_status(t, waba, tpl, "DELETED", source);
+            set_status(t, waba, tpl, "DELETED", source, NULL, NULL);
         else
-            store_status(t->srv, waba, NULL, name, language, "DELETED");
+            store_status(t->srv, waba, NULL, name, language, "DELETED", NULL, NULL);
         marked++;
     }
     json_decref(list);
@@ -915,6 +930,13 @@ void ativa_templates_stop(struct ativa_server *srv)
 ativa_err ativa_templates_apply_status(struct ativa_server *srv,
                                        const ativa_meta_template_update *u)
 {
+    return ativa_templates_apply_status_then(srv, u, NULL, NULL);
+}
+
+ativa_err ativa_templates_apply_status_then(struct ativa_server *srv,
+                                            const ativa_meta_template_update *u,
+                                            ativa_templates_done_fn then, void *then_arg)
+{
     struct ativa_templates *t = srv ? srv->templates : NULL;
     if (!t || !u || !u->waba_id)
         return ATIVA_ERR_INVALID_ARGUMENT;
@@ -943,16 +965,17 @@ ativa_err ativa_templates_apply_status(struct ativa_server *srv,
     for (; u->event[i]; i++)
         status[i] = (char)toupper((unsigned char)u->event[i]);
     status[i] = '\0';
-    /* Events that are not statuses: FLAGGED warns of a coming pause; REINSTATED lifts one. */
+    /* Events that are not statuses: FLAGGED warns of a coming pause (the status stays, and
+     * writing it again gives the caller its commit); REINSTATED lifts a pause. */
     if (strcmp(status, "FLAGGED") == 0) {
         ativa_log_info("template flagged", "waba=%s name=%s language=%s", u->waba_id, tpl->name,
                        tpl->language);
-        return ATIVA_OK;
-    }
-    if (strcmp(status, "REINSTATED") == 0)
+        snprintf(status, sizeof status, "%s",
+                 tpl->status_raw ? tpl->status_raw : ativa_template_status_name(tpl->status));
+    } else if (strcmp(status, "REINSTATED") == 0) {
         snprintf(status, sizeof status, "APPROVED");
-    set_status(t, u->waba_id, tpl, status, "webhook");
-    return ATIVA_OK;
+    }
+    return set_status(t, u->waba_id, tpl, status, "webhook", then, then_arg);
 }
 
 ativa_err ativa_templates_offer_new(struct ativa_server *srv, const char *line, json_t **out_new)

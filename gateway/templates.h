@@ -70,15 +70,33 @@ void ativa_templates_stop(struct ativa_server *srv);
 /**
  * Apply a message_template_status_update to the catalog at once (the offer changes before the
  * store has committed) and submit TEMPLATE_STATUS to the store. The template is found by id, or
- * by name and language. FLAGGED changes no status; REINSTATED means APPROVED.
+ * by name and language. FLAGGED changes no status; REINSTATED means APPROVED. Writes are applied
+ * in the order they are submitted; to answer only after the commit, use
+ * ativa_templates_apply_status_then.
  * @return ATIVA_OK (also for FLAGGED); ATIVA_ERR_INVALID_ARGUMENT (no templates, no update, no
  *         waba_id); ATIVA_ERR_NOT_FOUND (the WABA is no line's); ATIVA_ERR_WEBHOOK_MALFORMED (no
  *         event or one over 32 bytes, neither an id nor name and language);
  *         ATIVA_ERR_TEMPLATE_NOT_FOUND (unknown template: a sync is scheduled to learn it);
- *         ATIVA_ERR_NO_MEMORY.
+ *         ATIVA_ERR_NO_MEMORY; ATIVA_ERR_STORE_CLOSED (the write could not be queued; the catalog
+ *         has changed all the same).
  */
 ativa_err ativa_templates_apply_status(struct ativa_server *srv,
                                        const ativa_meta_template_update *u);
+
+/** Runs on the loop once a write of ativa_templates_apply_status_then is committed (result
+ *  ATIVA_OK, also when the store already held that status) or has failed (the store's error). */
+typedef void (*ativa_templates_done_fn)(struct ativa_server *srv, void *arg, ativa_err result);
+
+/**
+ * ativa_templates_apply_status, and then tell when the store has committed it, so that a webhook
+ * is acknowledged only then. When this returns ATIVA_OK, `then` (if not NULL) runs exactly once,
+ * later, on the loop; otherwise it never runs. A FLAGGED event writes the unchanged status, so
+ * it too is answered after a commit.
+ * @return as ativa_templates_apply_status.
+ */
+ativa_err ativa_templates_apply_status_then(struct ativa_server *srv,
+                                            const ativa_meta_template_update *u,
+                                            ativa_templates_done_fn then, void *then_arg);
 
 /**
  * The offer of a line: its WABA's APPROVED templates as the protocol's Template objects

@@ -116,6 +116,9 @@ describe('templates from the Graph API', () => {
       assert.match(gw.logs(), /msg="stored templates loaded" waba=2001 templates=5 approved=3/);
       const s = await stored(stack.config.data_dir, '2001');
       assert.equal(Object.keys(s).length, 5, 'a failed sync deletes nothing');
+      // Tried again sooner than sync_interval_s, backing off.
+      await eventually(() => /msg="template sync failed: the offer stays as it was" error=graph_unreachable retry_in_s=10 failures=2/.test(gw.logs()),
+        { what: 'the second attempt, 5 s later', timeoutMs: 9000, intervalMs: 100 });
     } finally {
       const r = await gw.stop();
       assert.equal(r.code, 0, gw.logs());
@@ -158,6 +161,34 @@ describe('templates from the Graph API', () => {
       assert.equal(r.code, 0, gw.logs());
     }
   });
+});
+
+describe('template status webhooks', () => {
+  let stack;
+
+  before(async () => {
+    stack = await startStack();
+    await eventually(() => /msg="templates synced" waba=2001 templates=5 approved=3/.test(stack.gateway.logs()),
+      { what: 'the start-up sync', timeoutMs: 10000 });
+  });
+
+  after(async () => {
+    if (stack) await stack.stop();
+  });
+
+  it('a template paused at Meta leaves the offer at once, and comes back when approved',
+    { todo: 'needs webhook ingestion to call ativa_templates_apply_status' }, async () => {
+      await controlPost(stack, 'template-status', { name: 'retomar_contato', language: 'pt_BR', event: 'PAUSED' });
+      await eventually(() => !offered(stack.gateway.logs(), '2001').includes('retomar_contato'),
+        { what: 'retomar_contato out of the offer' });
+      const last = offerChanges(stack.gateway.logs()).at(-1);
+      assert.deepEqual([last.name, last.status, last.offered, last.source], ['retomar_contato', 'PAUSED', 'false', 'webhook']);
+      await eventually(async () => (await stored(stack.config.data_dir, '2001')).retomar_contato.status === 'PAUSED',
+        { what: 'PAUSED stored' });
+      await controlPost(stack, 'template-status', { name: 'retomar_contato', language: 'pt_BR', event: 'APPROVED' });
+      await eventually(() => offered(stack.gateway.logs(), '2001').includes('retomar_contato'),
+        { what: 'retomar_contato back in the offer' });
+    });
 });
 
 describe('templates from a file', () => {
