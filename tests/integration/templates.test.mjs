@@ -5,7 +5,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import https from 'node:https';
+import { once } from 'node:events';
 
 import {
   buildDir, defaultTemplates, eventually, freePort, gatewayConfig, makeCerts, makeTempDir,
@@ -189,6 +191,104 @@ describe('template status webhooks', () => {
       await eventually(() => offered(stack.gateway.logs(), '2001').includes('retomar_contato'),
         { what: 'retomar_contato back in the offer' });
     });
+});
+
+// A Graph API that misbehaves in a different way for each WABA, to see what the sync follows.
+describe('template pages the gateway must not follow', () => {
+  let dir;
+  let certs;
+  let server;
+  let base;
+  let gw;
+  const hits = {};
+  const tpl = (name) => ({ id: `${name.length}${name.charCodeAt(0)}`, name, language: 'pt_BR', status: 'APPROVED', components: [{ type: 'BODY', text: `Oi ${name}` }] });
+
+  function answer(waba, query) {
+    const q = new URLSearchParams(query);
+    switch (waba) {
+      case '3001': // next to another host, and no cursor
+        return [200, { data: [tpl('a')], paging: { next: 'https://elsewhere.example/v23.0/3001/message_templates?after=x' } }];
+      case '3002': // pages without end
+        return [200, { data: [tpl(`p${q.get('after') ?? 0}`)], paging: { cursors: { after: String(Number(q.get('after') ?? 0) + 1) }, next: `${base}/v23.0/3002/message_templates?after=more` } }];
+      case '3003':
+        return [500, 'oops'];
+      case '3004':
+        return [200, 'not json'];
+      case '3005': // next below our own base URL, no cursor: followed
+        return q.get('after') === 'two'
+          ? [200, { data: [tpl('segunda')] }]
+          : [200, { data: [tpl('primeira')], paging: { next: `${base}/v23.0/3005/message_templates?limit=100&after=two` } }];
+      default:
+        return [404, { error: { message: 'unknown', code: 100 } }];
+    }
+  }
+
+  before(async () => {
+    dir = await makeTempDir();
+    certs = await makeCerts(path.join(dir, 'certs'));
+    server = https.createServer({ cert: await readFile(certs.cert), key: await readFile(certs.key) }, (req, res) => {
+      // Like the Graph API's front ends, take "//v23.0/..." as "/v23.0/...".
+      const url = new URL(req.url.replace(/^\/+/, '/'), 'https://localhost');
+      const m = /^\/v23\.0\/(\d+)\/message_templates$/.exec(url.pathname);
+      const waba = m ? m[1] : 'none';
+      (hits[waba] ??= []).push(url.search);
+      const [status, body] = answer(waba, url.search);
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(typeof body === 'string' ? body : JSON.stringify(body));
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    base = `https://localhost:${server.address().port}`;
+    const port = await freePort();
+    const lines = ['3001', '3002', '3003', '3004', '3005'].map((waba, i) => ({
+      phone_number_id: `10${i}`, display_number: `55114004000${i}`, waba_id: waba, label: `L${i}`,
+    }));
+    // A second line of WABA 3005: the WABA is still fetched once.
+    lines.push({ phone_number_id: '199', display_number: '551140040099', waba_id: '3005', label: 'L9' });
+    const config = gatewayConfig({
+      port,
+      certs,
+      dataDir: path.join(dir, 'data'),
+      overrides: { graph: { base_url: base, version: 'v23.0', token: 't', ca_file: certs.ca, timeout_ms: 2000 }, lines },
+    });
+    gw = await startGateway({ dir, config });
+    await eventually(() => /msg="template sync failed: the offer stays as it was"/.test(gw.logs()),
+      { what: 'the end of the first sync', timeoutMs: 15000 });
+  });
+
+  after(async () => {
+    if (gw) await gw.stop();
+    server?.close();
+    await removeDir(dir);
+  });
+
+  it('never follows paging.next to another host', () => {
+    assert.match(gw.logs(), /msg="template sync of a WABA failed" waba=3001 error=meta_response_malformed/);
+    assert.deepEqual(hits['3001'], ['?limit=100']);
+    // What the pages read so far said is kept; only marking templates DELETED waits for a whole list.
+    assert.deepEqual(offered(gw.logs(), '3001'), ['a']);
+  });
+
+  it('stops after 50 pages', () => {
+    assert.equal(hits['3002'].length, 50);
+    assert.equal(hits['3002'][1], '?limit=100&after=1', 'the cursor, not paging.next, gives the next page');
+    assert.match(gw.logs(), /msg="template sync of a WABA failed" waba=3002 error=too_large .*pages=50/);
+  });
+
+  it('reports answers that are not pages', () => {
+    assert.match(gw.logs(), /waba=3003 error=graph_refused reason="HTTP 500 without a Graph API error"/);
+    assert.match(gw.logs(), /waba=3004 error=meta_response_malformed/);
+  });
+
+  it('follows paging.next below its own base URL, once per WABA', () => {
+    assert.deepEqual(hits['3005'], ['?limit=100', '?limit=100&after=two']);
+    assert.match(gw.logs(), /msg="templates synced" waba=3005 templates=2 approved=2 pages=2 deleted=0/);
+    assert.deepEqual(offered(gw.logs(), '3005'), ['primeira', 'segunda']);
+  });
+
+  it('tries again sooner', () => {
+    assert.match(gw.logs(), /error=meta_response_malformed retry_in_s=5 failures=1/);
+  });
 });
 
 describe('templates from a file', () => {

@@ -694,6 +694,36 @@ static void the_stored_offer_comes_back_and_a_shorter_file_deletes_the_rest(void
     free(dir);
 }
 
+static void a_renamed_template_replaces_its_old_name_in_the_offer(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_start(&r, "file",
+              "{\"data\":[{\"id\":\"77\",\"name\":\"antigo\",\"language\":\"pt_BR\","
+              "\"status\":\"APPROVED\",\"components\":[{\"type\":\"BODY\",\"text\":\"Oi\"}]},"
+              "{\"id\":\"77\",\"name\":\"novo\",\"language\":\"pt_BR\",\"status\":"
+              "\"APPROVED\",\"components\":[{\"type\":\"BODY\",\"text\":\"Olá\"}]}]}");
+    assert_int_equal(ativa_templates_start(&r.srv), ATIVA_OK);
+    json_t *offer = NULL;
+    assert_int_equal(ativa_templates_offer_new(&r.srv, "1001", &offer), ATIVA_OK);
+    assert_int_equal(json_array_size(offer), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(offer, 0), "name")),
+                        "novo");
+    json_decref(offer);
+    assert_null(ativa_templates_find(&r.srv, "1001", "antigo", "pt_BR"));
+    /* In each of the two WABAs: antigo in, antigo out, novo in. */
+    const ativa_templates_change *c = ativa_templates_last_change(&r.srv);
+    assert_int_equal(c->generation, 6);
+    assert_string_equal(c->name, "novo");
+    assert_string_equal(c->waba_id, "2002");
+    ativa_templates_stats st;
+    ativa_templates_stats_get(&r.srv, &st);
+    assert_int_equal(st.total, 2);
+    assert_int_equal(st.by_status[ATIVA_TEMPLATE_APPROVED], 2);
+    rig_stop(&r);
+    rig_remove(&r);
+}
+
 static void a_bad_file_stops_the_start(void **state)
 {
     (void)state;
@@ -734,6 +764,7 @@ int main(void)
         cmocka_unit_test(a_file_is_offered_and_status_updates_change_the_offer_at_once),
         cmocka_unit_test(a_status_update_can_be_acknowledged_after_its_commit),
         cmocka_unit_test(the_stored_offer_comes_back_and_a_shorter_file_deletes_the_rest),
+        cmocka_unit_test(a_renamed_template_replaces_its_old_name_in_the_offer),
         cmocka_unit_test(a_bad_file_stops_the_start),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
