@@ -413,9 +413,13 @@ int graph_client_request(graph_client *c, const char *method, const char *path, 
     info.address = c->host;
     info.port = c->port;
     info.ssl_connection = LCCSCF_USE_SSL;
-    info.path = r->path;
-    info.host = c->host;
-    info.origin = c->host;
+    /* lws writes "/" before the path itself: give it without its leading slash, or the
+     * request line would say "//v23.0/...". Host carries the port when it is not 443 (lws takes
+     * the port off again for the certificate's name check); a server-to-server call has no
+     * Origin. */
+    info.path = r->path[0] == '/' ? r->path + 1 : r->path;
+    info.host = c->host_header;
+    info.origin = NULL;
     info.method = r->method;
     info.protocol = graph_client_protocol.name;
     info.local_protocol_name = graph_client_protocol.name;

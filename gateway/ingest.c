@@ -3,6 +3,7 @@
 
 #include "bridge.h"
 #include "log.h"
+#include "templates.h"
 
 #include <ativa/meta.h>
 #include <ativa/store.h>
@@ -87,6 +88,18 @@ static void job_done(struct ativa_server *srv, struct ativa_job *job)
         ativa_log_warn("webhook event ignored", "kind=%s error=%s wamid=%s",
                        is_message ? "message" : "status", ativa_err_code(err),
                        is_message ? job->op.in.inbound.wamid : job->op.in.status.wamid);
+    }
+    if (--in->outstanding == 0)
+        finish(srv, in);
+}
+
+/* A template status change was committed (the offer itself changed at once). */
+static void template_done(struct ativa_server *srv, void *arg, ativa_err err)
+{
+    struct ativa_ingest *in = arg;
+    if (must_retry(err)) {
+        in->store_failed = true;
+        ativa_log_error("webhook event not stored", "kind=template error=%s", ativa_err_code(err));
     }
     if (--in->outstanding == 0)
         finish(srv, in);
@@ -194,6 +207,20 @@ void ativa_ingest_start(struct ativa_server *srv, const char *raw, size_t len,
         if (ativa_bridge_submit(srv, &jobs[i].job) != ATIVA_OK) {
             in->store_failed = true;
             in->outstanding--;
+        }
+    }
+    for (size_t i = 0; i < batch->template_update_count; i++) {
+        /* Counted before the call: the completion never runs inside it, but keep it simple. */
+        in->outstanding++;
+        ativa_err terr =
+            ativa_templates_apply_status_then(srv, &batch->template_updates[i], template_done, in);
+        if (terr != ATIVA_OK) {
+            in->outstanding--;
+            /* Unknown template or WABA: nothing to store (a sync was asked for); a store that
+             * cannot take the write asks Meta to deliver it again. */
+            if (must_retry(terr) || terr == ATIVA_ERR_STORE_CLOSED)
+                in->store_failed = true;
+            ativa_log_warn("template status not applied", "error=%s", ativa_err_code(terr));
         }
     }
     ativa_log_debug("webhook accepted for storage", "messages=%zu statuses=%zu templates=%zu",

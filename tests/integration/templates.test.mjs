@@ -178,8 +178,7 @@ describe('template status webhooks', () => {
     if (stack) await stack.stop();
   });
 
-  it('a template paused at Meta leaves the offer at once, and comes back when approved',
-    { todo: 'needs webhook ingestion to call ativa_templates_apply_status' }, async () => {
+  it('a template paused at Meta leaves the offer at once, and comes back when approved', async () => {
       await controlPost(stack, 'template-status', { name: 'retomar_contato', language: 'pt_BR', event: 'PAUSED' });
       await eventually(() => !offered(stack.gateway.logs(), '2001').includes('retomar_contato'),
         { what: 'retomar_contato out of the offer' });
