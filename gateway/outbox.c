@@ -349,6 +349,7 @@ static void on_response(void *user, const graph_response *r)
     struct send *s = user;
     struct ativa_outbox *ob = s->ob;
     s->posting = false;
+    ativa_server_inflight_end(ob->srv);
     if (ob->stopping) {
         /* The entry stays `sending`: UNKNOWN at the next start, as Meta may have it. */
         ativa_log_warn("outbox stopped during a request",
@@ -382,6 +383,9 @@ static void post(struct send *s)
         record(s);
         return;
     }
+    /* A stop lets the request finish (briefly), so that its outcome is stored rather than
+     * recovered as unknown at the next start. */
+    ativa_server_inflight_begin(ob->srv);
     ob->counters.sent++;
     ativa_log_debug("outbox request", "outbox=%llu line=%s attempts=%u bytes=%zu",
                     (unsigned long long)s->id, s->line, s->attempts, s->body_len);

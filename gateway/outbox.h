@@ -106,8 +106,10 @@ struct ativa_outbox_counters {
 ativa_err ativa_outbox_start(struct ativa_server *srv);
 
 /**
- * Stop sending (loop thread, before the store is closed; lws must still exist). Timers are
- * cancelled and the client destroyed: requests under way end without an outcome and their
+ * Stop sending (loop thread, before the store is closed; lws must still exist). Once a stop is
+ * requested no new send starts, and requests under way count as the server's in-flight work, so
+ * the loop's drain gives them a moment to be answered. Then timers are cancelled and the client
+ * destroyed: requests still under way end without an outcome and their
  * entries stay `sending`, to be recovered as UNKNOWN at the next start (Meta may have them).
  * Entries marked `sending` whose request had not started are queued again. The outbox's memory
  * is released once its last store write has completed (ativa_bridge_drain after the store's

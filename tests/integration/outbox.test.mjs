@@ -291,6 +291,25 @@ test('a clean stop with a request under way leaves it unknown', async () => {
   }
 });
 
+test('a clean stop lets a request under way finish and stores its outcome', async () => {
+  const s = await outboxStack({ timeout_ms: 20000 });
+  try {
+    // Answered normally, 400 ms late: within the stop's drain time.
+    await s.control('fail-next', { count: 1, mode: 'timeout', delay_ms: 400 });
+    await s.sendText(ANA, 'quase lá');
+    await eventually(async () => (await s.sent()).length === 1, { what: 'the request' });
+    const before = s.gateway;
+    await s.restart();
+    assert.match(before.logs(), /msg="outbox accepted" outbox=\d+ line=1001 attempts=1 http_status=200/);
+    const [m] = await outbound(s, ANA);
+    assert.equal(m.status, 'accepted');
+    assert.equal(m.wamid, (await s.sent())[0].wamid);
+    assert.doesNotMatch(s.gateway.logs(), /unknown outcome/);
+  } finally {
+    await s.stop();
+  }
+});
+
 test('connection failures are retried, and the entry shows its attempts', async () => {
   // Nothing listens there: every attempt fails to connect.
   const s = await outboxStack({ base_url: `https://localhost:${await freePort()}` });
