@@ -101,7 +101,8 @@ struct ativa_outbox_counters {
  * before it commits), listen to the bridge's commits and arm the poll. Call from ativa_app_start
  * after the store and the bridge exist. Sets srv->outbox.
  * @return ATIVA_OK; ATIVA_ERR_INVALID_ARGUMENT (no store or bridge, or a base URL the client
- *         refuses: logged); ATIVA_ERR_NO_MEMORY; the store's refusal of OUTBOX_RECOVER.
+ *         refuses: logged); ATIVA_ERR_NO_MEMORY; ATIVA_ERR_INTERNAL (the bridge has no room for
+ *         another commit listener); the store's refusal of OUTBOX_RECOVER (logged).
  */
 ativa_err ativa_outbox_start(struct ativa_server *srv);
 
