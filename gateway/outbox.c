@@ -50,13 +50,16 @@ struct send {
 
     /* The outcome's inputs: the job borrows them until it completes. */
     int http_status;
-    long long code;
-    char wamid[ATIVA_WAMID_MAX];
-    char wa_id[sizeof((ativa_meta_send_result *)0)->wa_id];
-    char title[ATIVA_META_FIELD_MAX];
-    char details[ATIVA_META_FIELD_MAX];
-    char text_pt[ATIVA_STORE_ERRTEXT_MAX];
+    struct ativa_outbox_decision d;
 };
+
+/* The decision's buffers are the sizes the store and the parsers use. */
+_Static_assert(sizeof((struct ativa_outbox_decision *)0)->wamid == ATIVA_WAMID_MAX, "wamid");
+_Static_assert(sizeof((struct ativa_outbox_decision *)0)->title == ATIVA_META_FIELD_MAX, "title");
+_Static_assert(sizeof((struct ativa_outbox_decision *)0)->details == ATIVA_META_FIELD_MAX,
+               "details");
+_Static_assert(sizeof((struct ativa_outbox_decision *)0)->text_pt == ATIVA_STORE_ERRTEXT_MAX,
+               "text_pt");
 
 struct ativa_outbox {
     struct ativa_server *srv;
@@ -142,101 +145,7 @@ static const char *phase_name(enum send_phase p)
     }
 }
 
-/* ---- outcomes ---- */
-
-static void on_recorded(struct ativa_server *srv, struct ativa_job *job)
-{
-    struct send *s = lws_container_of(job, struct send, job);
-    struct ativa_outbox *ob = s->ob;
-    s->jobs--;
-    const ativa_store_op *op = &job->op;
-    if (op->result != ATIVA_OK) {
-        /* The entry stays as it was (`sending`): at the next start it becomes UNKNOWN. */
-        ativa_log_error("outbox outcome not stored", "outbox=%llu line=%s attempts=%u error=%s",
-                        (unsigned long long)s->id, s->line, s->attempts,
-                        ativa_err_code(op->result));
-    } else if (op->kind == ATIVA_STORE_OUTBOX_ACCEPTED) {
-        ob->counters.accepted++;
-        ativa_log_info("outbox accepted", "outbox=%llu line=%s attempts=%u http_status=%d wamid=%s",
-                       (unsigned long long)s->id, s->line, s->attempts, s->http_status, s->wamid);
-    } else if (op->kind == ATIVA_STORE_OUTBOX_RETRY) {
-        ob->counters.retried++;
-        ativa_log_warn("outbox retry",
-                       "outbox=%llu line=%s attempts=%u http_status=%d code=%lld "
-                       "delay_ms=%lld reason=%s",
-                       (unsigned long long)s->id, s->line, s->attempts, s->http_status, s->code,
-                       (long long)(op->in.outbox.next_attempt_ms - op->in.outbox.now_ms), s->title);
-    } else {
-        ob->counters.failed++;
-        if (s->code == 0 && s->http_status >= 200 && s->http_status <= 299)
-            ob->counters.unknown++;
-        ativa_log_warn("outbox failed",
-                       "outbox=%llu line=%s attempts=%u http_status=%d code=%lld "
-                       "reason=%s",
-                       (unsigned long long)s->id, s->line, s->attempts, s->http_status, s->code,
-                       s->title);
-    }
-    (void)srv;
-    release(s);
-}
-
-static void record(struct send *s, ativa_store_op_kind kind, int64_t next_attempt_ms)
-{
-    struct ativa_outbox *ob = s->ob;
-    s->phase = PHASE_RECORDING;
-    memset(&s->job, 0, sizeof s->job);
-    ativa_store_op *op = &s->job.op;
-    op->kind = kind;
-    op->in.outbox.id = s->id;
-    op->in.outbox.now_ms = now_ms(ob);
-    op->in.outbox.next_attempt_ms = next_attempt_ms;
-    if (kind == ATIVA_STORE_OUTBOX_ACCEPTED) {
-        op->in.outbox.wamid = s->wamid;
-        op->in.outbox.wa_id = s->wa_id[0] ? s->wa_id : NULL;
-    } else {
-        op->in.outbox.error.code = (int)s->code;
-        op->in.outbox.error.title = s->title[0] ? s->title : NULL;
-        op->in.outbox.error.details = s->details[0] ? s->details : NULL;
-        op->in.outbox.error.text_pt = s->text_pt[0] ? s->text_pt : NULL;
-    }
-    s->job.done = on_recorded;
-    ativa_err err = ativa_bridge_submit(ob->srv, &s->job);
-    if (err) {
-        ativa_log_error("outbox outcome not stored", "outbox=%llu line=%s attempts=%u error=%s",
-                        (unsigned long long)s->id, s->line, s->attempts, ativa_err_code(err));
-        return;
-    }
-    s->jobs++;
-}
-
-/* A transient failure: queue the entry again, or give up after the last attempt. */
-static void retry_or_give_up(struct send *s)
-{
-    if (s->attempts >= ATIVA_OUTBOX_MAX_ATTEMPTS) {
-        snprintf(s->text_pt, sizeof s->text_pt,
-                 "Não foi possível enviar a mensagem: o WhatsApp não respondeu com sucesso em %u "
-                 "tentativas. Tente enviar de novo mais tarde.",
-                 s->attempts);
-        record(s, ATIVA_STORE_OUTBOX_FAILED, 0);
-        return;
-    }
-    int64_t delay = ativa_backoff_ms(s->attempts, ATIVA_OUTBOX_BACKOFF_BASE_MS,
-                                     ATIVA_OUTBOX_BACKOFF_MAX_MS, random_u32());
-    if (s->code == 131056) {
-        /* Meta's advice for the pair limit: wait 4^X seconds (X = retries so far), and never
-         * less than the pair's own interval. */
-        int64_t advice = 1000;
-        for (unsigned i = 1; i < s->attempts && advice < ATIVA_OUTBOX_BACKOFF_MAX_MS; i++)
-            advice *= 4;
-        if (advice > ATIVA_OUTBOX_BACKOFF_MAX_MS)
-            advice = ATIVA_OUTBOX_BACKOFF_MAX_MS;
-        if (advice < ATIVA_PACE_PAIR_INTERVAL_MS)
-            advice = ATIVA_PACE_PAIR_INTERVAL_MS;
-        if (delay < advice)
-            delay = advice;
-    }
-    record(s, ATIVA_STORE_OUTBOX_RETRY, now_ms(s->ob) + delay);
-}
+/* ---- deciding ---- */
 
 static bool is_wa_id(const char *s)
 {
@@ -249,16 +158,47 @@ static bool is_wa_id(const char *s)
     return true;
 }
 
-static void on_answered(struct send *s, const graph_response *r)
+/* A transient failure: retry later, or give up after the last attempt. */
+static void retry_or_give_up(struct ativa_outbox_decision *d, unsigned attempts, int64_t now,
+                             uint32_t random)
 {
-    s->http_status = r->http_status;
+    if (attempts >= ATIVA_OUTBOX_MAX_ATTEMPTS) {
+        d->verdict = ATIVA_OUTBOX_FAIL;
+        snprintf(d->text_pt, sizeof d->text_pt,
+                 "Não foi possível enviar a mensagem: o WhatsApp não respondeu com sucesso em %u "
+                 "tentativas. Tente enviar de novo mais tarde.",
+                 attempts);
+        return;
+    }
+    d->verdict = ATIVA_OUTBOX_RETRY;
+    int64_t delay = ativa_backoff_ms(attempts, ATIVA_OUTBOX_BACKOFF_BASE_MS,
+                                     ATIVA_OUTBOX_BACKOFF_MAX_MS, random);
+    if (d->code == 131056) {
+        /* Meta's advice for the pair limit: wait 4^X seconds (X = retries before this one),
+         * and never less than the pair's own interval. */
+        int64_t advice = 1000;
+        for (unsigned i = 1; i < attempts && advice < ATIVA_OUTBOX_BACKOFF_MAX_MS; i++)
+            advice *= 4;
+        if (advice > ATIVA_OUTBOX_BACKOFF_MAX_MS)
+            advice = ATIVA_OUTBOX_BACKOFF_MAX_MS;
+        if (advice < ATIVA_PACE_PAIR_INTERVAL_MS)
+            advice = ATIVA_PACE_PAIR_INTERVAL_MS;
+        if (delay < advice)
+            delay = advice;
+    }
+    d->next_attempt_ms = now + delay;
+}
+
+static void decide_answer(const graph_response *r, unsigned attempts, int64_t now, uint32_t random,
+                          struct ativa_outbox_decision *d)
+{
     if (r->http_status >= 200 && r->http_status <= 299) {
         ativa_meta_send_result res;
         if (ativa_meta_send_response_parse(r->body, r->body_len, &res) == ATIVA_OK) {
-            snprintf(s->wamid, sizeof s->wamid, "%s", res.wamid);
+            d->verdict = ATIVA_OUTBOX_ACCEPT;
+            snprintf(d->wamid, sizeof d->wamid, "%s", res.wamid);
             if (is_wa_id(res.wa_id))
-                snprintf(s->wa_id, sizeof s->wa_id, "%s", res.wa_id);
-            record(s, ATIVA_STORE_OUTBOX_ACCEPTED, 0);
+                snprintf(d->wa_id, sizeof d->wa_id, "%s", res.wa_id);
             return;
         }
         /*
@@ -266,59 +206,50 @@ static void on_answered(struct send *s, const graph_response *r)
          * and have no wamid to follow it by. Sending again could deliver it twice, so this is
          * final and the agent's reason says the outcome is unknown (code 0: not Meta's).
          */
-        s->code = 0;
-        snprintf(s->title, sizeof s->title, "HTTP %d answer without a message id", r->http_status);
-        snprintf(s->text_pt, sizeof s->text_pt,
+        d->verdict = ATIVA_OUTBOX_FAIL;
+        d->unknown = true;
+        snprintf(d->title, sizeof d->title, "HTTP %d answer without a message id", r->http_status);
+        snprintf(d->text_pt, sizeof d->text_pt,
                  "O WhatsApp respondeu sem confirmar o envio: a mensagem pode ter chegado ao "
                  "cliente. Confira com o cliente antes de enviar de novo.");
-        record(s, ATIVA_STORE_OUTBOX_FAILED, 0);
         return;
     }
     ativa_meta_graph_error ge;
     bool parsed = ativa_meta_graph_error_parse(r->body, r->body_len, &ge) == ATIVA_OK;
-    s->code = parsed ? ge.code : 0;
     if (parsed) {
-        snprintf(s->title, sizeof s->title, "%s", ge.message[0] ? ge.message : "Graph API error");
-        snprintf(s->details, sizeof s->details, "%s", ge.details);
+        d->code = ge.code;
+        snprintf(d->title, sizeof d->title, "%s", ge.message[0] ? ge.message : "Graph API error");
+        snprintf(d->details, sizeof d->details, "%s", ge.details);
     } else {
-        snprintf(s->title, sizeof s->title, "HTTP %d without a Graph API error", r->http_status);
+        snprintf(d->title, sizeof d->title, "HTTP %d without a Graph API error", r->http_status);
     }
-    bool retryable = parsed ? ativa_meta_error_retryable(r->http_status, s->code)
+    bool retryable = parsed ? ativa_meta_error_retryable(r->http_status, d->code)
                             : ativa_meta_http_status_retryable(r->http_status);
     if (retryable) {
-        retry_or_give_up(s);
+        retry_or_give_up(d, attempts, now, random);
         return;
     }
-    if (parsed) {
-        ativa_meta_error_describe_pt(s->code, s->text_pt, sizeof s->text_pt);
-    } else {
-        snprintf(s->text_pt, sizeof s->text_pt,
+    d->verdict = ATIVA_OUTBOX_FAIL;
+    if (parsed)
+        ativa_meta_error_describe_pt(d->code, d->text_pt, sizeof d->text_pt);
+    else
+        snprintf(d->text_pt, sizeof d->text_pt,
                  "O WhatsApp recusou a mensagem (HTTP %d); avise o administrador.", r->http_status);
-    }
-    record(s, ATIVA_STORE_OUTBOX_FAILED, 0);
 }
 
-static void on_response(void *user, const graph_response *r)
+void ativa_outbox_decide(const graph_response *r, unsigned attempts, int64_t now_ms,
+                         uint32_t random, struct ativa_outbox_decision *out)
 {
-    struct send *s = user;
-    struct ativa_outbox *ob = s->ob;
-    s->posting = false;
-    if (ob->stopping) {
-        /* The entry stays `sending`: UNKNOWN at the next start, as Meta may have it. */
-        ativa_log_warn("outbox stopped during a request",
-                       "outbox=%llu line=%s attempts=%u written=%d", (unsigned long long)s->id,
-                       s->line, s->attempts, r->request_written ? 1 : 0);
-        release(s);
-        return;
-    }
+    memset(out, 0, sizeof *out);
+    if (attempts == 0)
+        attempts = 1;
     switch (r->outcome) {
     case GRAPH_ANSWERED:
-        on_answered(s, r);
-        break;
+        decide_answer(r, attempts, now_ms, random, out);
+        return;
     case GRAPH_CONNECT_FAILED:
         /* Nothing left: safe to retry. */
-        snprintf(s->title, sizeof s->title, "%s", r->detail);
-        retry_or_give_up(s);
+        snprintf(out->title, sizeof out->title, "%s", r->detail ? r->detail : "no connection");
         break;
     case GRAPH_TIMED_OUT:
     case GRAPH_BROKEN:
@@ -329,11 +260,107 @@ static void on_response(void *user, const graph_response *r)
          * the price of not leaving messages unsent on a slow or broken connection (see
          * docs/operations.md). A crash in the same spot does not retry: see outbox.h.
          */
-        snprintf(s->title, sizeof s->title, "%s%s", r->detail,
+        snprintf(out->title, sizeof out->title, "%s%s", r->detail ? r->detail : "no answer",
                  r->request_written ? " (request written)" : "");
-        retry_or_give_up(s);
         break;
     }
+    retry_or_give_up(out, attempts, now_ms, random);
+}
+
+/* ---- recording ---- */
+
+static void on_recorded(struct ativa_server *srv, struct ativa_job *job)
+{
+    struct send *s = lws_container_of(job, struct send, job);
+    struct ativa_outbox *ob = s->ob;
+    const struct ativa_outbox_decision *d = &s->d;
+    (void)srv;
+    s->jobs--;
+    const ativa_store_op *op = &job->op;
+    if (op->result != ATIVA_OK) {
+        /* The entry stays as it was (`sending`): at the next start it becomes UNKNOWN. */
+        ativa_log_error("outbox outcome not stored", "outbox=%llu line=%s attempts=%u error=%s",
+                        (unsigned long long)s->id, s->line, s->attempts,
+                        ativa_err_code(op->result));
+    } else if (d->verdict == ATIVA_OUTBOX_ACCEPT) {
+        ob->counters.accepted++;
+        ativa_log_info("outbox accepted", "outbox=%llu line=%s attempts=%u http_status=%d wamid=%s",
+                       (unsigned long long)s->id, s->line, s->attempts, s->http_status, d->wamid);
+    } else if (d->verdict == ATIVA_OUTBOX_RETRY) {
+        ob->counters.retried++;
+        ativa_log_warn("outbox retry",
+                       "outbox=%llu line=%s attempts=%u http_status=%d code=%lld delay_ms=%lld "
+                       "reason=%s",
+                       (unsigned long long)s->id, s->line, s->attempts, s->http_status, d->code,
+                       (long long)(op->in.outbox.next_attempt_ms - op->in.outbox.now_ms), d->title);
+    } else {
+        ob->counters.failed++;
+        if (d->unknown)
+            ob->counters.unknown++;
+        ativa_log_warn("outbox failed",
+                       "outbox=%llu line=%s attempts=%u http_status=%d code=%lld unknown=%d "
+                       "reason=%s",
+                       (unsigned long long)s->id, s->line, s->attempts, s->http_status, d->code,
+                       d->unknown ? 1 : 0, d->title);
+    }
+    release(s);
+}
+
+/* Store the decision in s->d. */
+static void record(struct send *s)
+{
+    struct ativa_outbox *ob = s->ob;
+    const struct ativa_outbox_decision *d = &s->d;
+    s->phase = PHASE_RECORDING;
+    memset(&s->job, 0, sizeof s->job);
+    ativa_store_op *op = &s->job.op;
+    op->in.outbox.id = s->id;
+    op->in.outbox.now_ms = now_ms(ob);
+    switch (d->verdict) {
+    case ATIVA_OUTBOX_ACCEPT:
+        op->kind = ATIVA_STORE_OUTBOX_ACCEPTED;
+        op->in.outbox.wamid = d->wamid;
+        op->in.outbox.wa_id = d->wa_id[0] ? d->wa_id : NULL;
+        break;
+    case ATIVA_OUTBOX_RETRY:
+        op->kind = ATIVA_STORE_OUTBOX_RETRY;
+        op->in.outbox.next_attempt_ms = d->next_attempt_ms;
+        break;
+    default:
+        op->kind = ATIVA_STORE_OUTBOX_FAILED;
+        break;
+    }
+    op->in.outbox.error.code = (int)d->code;
+    op->in.outbox.error.title = d->title[0] ? d->title : NULL;
+    op->in.outbox.error.details = d->details[0] ? d->details : NULL;
+    op->in.outbox.error.text_pt = d->text_pt[0] ? d->text_pt : NULL;
+    s->job.done = on_recorded;
+    ativa_err err = ativa_bridge_submit(ob->srv, &s->job);
+    if (err) {
+        ativa_log_error("outbox outcome not stored", "outbox=%llu line=%s attempts=%u error=%s",
+                        (unsigned long long)s->id, s->line, s->attempts, ativa_err_code(err));
+        return;
+    }
+    s->jobs++;
+}
+
+static void on_response(void *user, const graph_response *r)
+{
+    struct send *s = user;
+    struct ativa_outbox *ob = s->ob;
+    s->posting = false;
+    ativa_server_inflight_end(ob->srv);
+    if (ob->stopping) {
+        /* The entry stays `sending`: UNKNOWN at the next start, as Meta may have it. */
+        ativa_log_warn("outbox stopped during a request",
+                       "outbox=%llu line=%s attempts=%u written=%d", (unsigned long long)s->id,
+                       s->line, s->attempts, r->request_written ? 1 : 0);
+        release(s);
+        return;
+    }
+    s->http_status = r->outcome == GRAPH_ANSWERED ? r->http_status : 0;
+    ativa_outbox_decide(r, s->attempts, now_ms(ob), random_u32(), &s->d);
+    record(s);
     release(s);
 }
 
@@ -349,10 +376,16 @@ static void post(struct send *s)
     s->posting = true;
     if (graph_client_request(ob->client, "POST", path, s->body, s->body_len, on_response, s) != 0) {
         s->posting = false;
-        snprintf(s->title, sizeof s->title, "the request could not be started");
-        retry_or_give_up(s);
+        graph_response none = {.outcome = GRAPH_CONNECT_FAILED,
+                               .body = "",
+                               .detail = "the request could not be started"};
+        ativa_outbox_decide(&none, s->attempts, now_ms(ob), random_u32(), &s->d);
+        record(s);
         return;
     }
+    /* A stop lets the request finish (briefly), so that its outcome is stored rather than
+     * recovered as unknown at the next start. */
+    ativa_server_inflight_begin(ob->srv);
     ob->counters.sent++;
     ativa_log_debug("outbox request", "outbox=%llu line=%s attempts=%u bytes=%zu",
                     (unsigned long long)s->id, s->line, s->attempts, s->body_len);
@@ -453,10 +486,21 @@ static void start_send(struct ativa_outbox *ob, uint64_t id, const char *line, c
 
 /* ---- the pump ---- */
 
+/*
+ * lws runs timers before it waits for connections, in the same turn: an instant read here would
+ * be stale (by up to the wait) for the answers handled after the wait, and retry delays computed
+ * from it too short. Let the next reader of this turn read the clock again.
+ */
+static void timer_done(struct ativa_outbox *ob)
+{
+    ob->srv->now_valid = false;
+}
+
 static void on_wake(lws_sorted_usec_list_t *sul)
 {
     struct ativa_outbox *ob = lws_container_of(sul, struct ativa_outbox, wake);
     pump(ob);
+    timer_done(ob);
 }
 
 static void on_poll(lws_sorted_usec_list_t *sul)
@@ -466,6 +510,7 @@ static void on_poll(lws_sorted_usec_list_t *sul)
     pump(ob);
     lws_sul_schedule(ob->srv->context, 0, &ob->poll, on_poll,
                      (lws_usec_t)ATIVA_OUTBOX_POLL_MS * 1000);
+    timer_done(ob);
 }
 
 static void arm_wake(struct ativa_outbox *ob, int64_t at_ms, int64_t now)

