@@ -3,7 +3,6 @@
 // crash recovery. What the simulator received is read from GET /control/sent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 
 import { eventually, freePort, request, startGateway } from './harness.mjs';
 import { ANA, isAccepted, outboxStack, outbound, tool } from './sends.mjs';
