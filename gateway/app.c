@@ -69,6 +69,16 @@ static void gateway_metrics(struct ativa_server *srv, struct ativa_metrics_out *
                           "result=\"ok\"", t.syncs_ok);
     ativa_metrics_sample(out, "ativa_template_syncs_total", "result=\"failed\"",
                          (double)t.syncs_failed);
+    struct ativa_outbox_counters o;
+    ativa_outbox_counters_get(srv, &o);
+    ativa_metrics_counter(out, "ativa_sends_total", "Graph API sends by outcome",
+                          "outcome=\"attempted\"", o.sent);
+    ativa_metrics_sample(out, "ativa_sends_total", "outcome=\"accepted\"", (double)o.accepted);
+    ativa_metrics_sample(out, "ativa_sends_total", "outcome=\"retried\"", (double)o.retried);
+    ativa_metrics_sample(out, "ativa_sends_total", "outcome=\"failed\"", (double)o.failed);
+    ativa_metrics_sample(out, "ativa_sends_total", "outcome=\"unknown\"", (double)o.unknown);
+    ativa_metrics_gauge(out, "ativa_sends_in_flight", "Graph API sends under way", NULL,
+                        (double)o.in_flight);
     ativa_metrics_gauge(out, "ativa_store_writes_pending",
                         "Store writes submitted and not yet completed", NULL,
                         (double)ativa_bridge_pending(srv->bridge));

@@ -13,7 +13,9 @@
 
 #include "bridge.h"
 #include "graph_client.h"
+#include "clock.h"
 #include "log.h"
+#include "metrics.h"
 
 #include <ativa/meta.h>
 #include <ativa/pacing.h>
@@ -44,6 +46,7 @@ struct send {
     char to[TO_MAX];
     char *body;
     size_t body_len;
+    int64_t posted_mono_ms; /* for the send latency */
 
     struct ativa_job job;  /* SENDING, then the outcome */
     struct ativa_job undo; /* RETRY when the gateway stops between SENDING and the request */
@@ -359,6 +362,8 @@ static void on_response(void *user, const graph_response *r)
         return;
     }
     s->http_status = r->outcome == GRAPH_ANSWERED ? r->http_status : 0;
+    ativa_metrics_observe(ATIVA_HIST_GRAPH_SEND,
+                          (double)(ativa_clock_monotonic_ms() - s->posted_mono_ms));
     ativa_outbox_decide(r, s->attempts, now_ms(ob), random_u32(), &s->d);
     record(s);
     release(s);
@@ -374,6 +379,7 @@ static void post(struct send *s)
     snprintf(path, sizeof path, "/%s/%s/messages", cfg->graph_version, s->line);
     s->phase = PHASE_POSTING;
     s->posting = true;
+    s->posted_mono_ms = ativa_clock_monotonic_ms();
     if (graph_client_request(ob->client, "POST", path, s->body, s->body_len, on_response, s) != 0) {
         s->posting = false;
         graph_response none = {.outcome = GRAPH_CONNECT_FAILED,
