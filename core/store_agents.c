@@ -95,7 +95,10 @@ static ativa_err session_decode(const json_t *s, ativa_store_session *out, int64
 
 /* ---- writes ---- */
 
-static ativa_err revoke_one(store_wtx *w, const char *token_hash, int64_t now_ms, uint64_t *agent)
+/* Mark one session revoked. skip_expired: leave it alone (ATIVA_ERR_DUPLICATE) if it has
+ * expired anyway, so that counts say how many sessions were actually cut short. */
+static ativa_err revoke_one(store_wtx *w, const char *token_hash, int64_t now_ms, bool skip_expired,
+                            uint64_t *agent)
 {
     store_key k;
     session_key(&k, token_hash);
@@ -108,7 +111,7 @@ static ativa_err revoke_one(store_wtx *w, const char *token_hash, int64_t now_ms
     if ((e = session_decode(s, &sess, &revoked)) != ATIVA_OK)
         goto done;
     *agent = sess.agent;
-    if (revoked != 0) {
+    if (revoked != 0 || (skip_expired && now_ms >= sess.expires_ms)) {
         e = ATIVA_ERR_DUPLICATE;
         goto done;
     }
@@ -120,7 +123,7 @@ done:
     return e;
 }
 
-/* Revoke every session of the agent that is not revoked yet. */
+/* Revoke every session of the agent that is neither revoked nor expired yet. */
 static ativa_err revoke_all(store_wtx *w, uint64_t agent, int64_t now_ms, unsigned *count)
 {
     json_t *hashes = json_array();
@@ -159,7 +162,7 @@ static ativa_err revoke_all(store_wtx *w, uint64_t agent, int64_t now_ms, unsign
             e = ATIVA_ERR_STORE_CORRUPT;
             goto done;
         }
-        e = revoke_one(w, hash, now_ms, &owner);
+        e = revoke_one(w, hash, now_ms, true, &owner);
         if (e == ATIVA_ERR_DUPLICATE || e == ATIVA_ERR_NOT_FOUND)
             continue; /* already revoked, or purged with its index entry left behind */
         if (e != ATIVA_OK)
@@ -333,7 +336,7 @@ static ativa_err revoke_session(store_wtx *w, const ativa_store_in_session *in)
     if (in->token_hash != NULL) {
         if (!token_hash_valid(in->token_hash))
             return ATIVA_ERR_INVALID_ARGUMENT;
-        ativa_err e = revoke_one(w, in->token_hash, in->now_ms, &w->out->agent);
+        ativa_err e = revoke_one(w, in->token_hash, in->now_ms, false, &w->out->agent);
         if (e == ATIVA_OK)
             w->out->count = 1;
         return e;
