@@ -204,14 +204,28 @@ static int adopt_new_map_size(ativa_store *st)
 {
     pthread_rwlock_wrlock(&st->map_lock);
     int rc = mdb_env_set_mapsize(st->env, 0);
+    if (rc != 0)
+        st->unmapped = true;
     pthread_rwlock_unlock(&st->map_lock);
     return rc;
+}
+
+static bool map_lost(ativa_store *st)
+{
+    pthread_rwlock_rdlock(&st->map_lock);
+    bool lost = st->unmapped;
+    pthread_rwlock_unlock(&st->map_lock);
+    return lost;
 }
 
 ativa_err ativa_store__read_begin(ativa_store *st, MDB_txn **txn)
 {
     for (int attempt = 0; attempt < 2; attempt++) {
         pthread_rwlock_rdlock(&st->map_lock);
+        if (st->unmapped) {
+            pthread_rwlock_unlock(&st->map_lock);
+            return ATIVA_ERR_STORE_IO;
+        }
         int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn);
         if (rc == 0)
             return ATIVA_OK;
@@ -238,6 +252,60 @@ ativa_err ativa_store__read_json(ativa_store *st, int db, const store_key *k, js
     e = ativa_store__get_json(txn, st->dbi[db], k, out_new);
     ativa_store__read_end(st, txn);
     return e;
+}
+
+ativa_err ativa_store__decode(const MDB_val *val, json_t **out_new)
+{
+    *out_new = json_loadb(val->mv_data, val->mv_size, 0, NULL);
+    return *out_new != NULL ? ATIVA_OK : ATIVA_ERR_STORE_CORRUPT;
+}
+
+ativa_err ativa_store__scan(ativa_store *st, int db, const store_key *from, size_t limit,
+                            store_scan_fn fn, void *ctx, json_t **out_new)
+{
+    *out_new = NULL;
+    json_t *arr = json_array();
+    if (arr == NULL)
+        return ATIVA_ERR_NO_MEMORY;
+    MDB_txn *txn;
+    MDB_cursor *cur = NULL;
+    ativa_err e = ativa_store__read_begin(st, &txn);
+    if (e != ATIVA_OK) {
+        json_decref(arr);
+        return e;
+    }
+    MDB_val k = {0, NULL}, v;
+    if (from != NULL) {
+        k.mv_size = from->n;
+        k.mv_data = (void *)from->b;
+    }
+    int rc = mdb_cursor_open(txn, st->dbi[db], &cur);
+    if (rc == 0)
+        rc = mdb_cursor_get(cur, &k, &v, from != NULL ? MDB_SET_RANGE : MDB_FIRST);
+    while (rc == 0 && json_array_size(arr) < limit) {
+        json_t *item = NULL;
+        bool more = true;
+        if (fn != NULL)
+            more = fn(txn, &k, &v, ctx, &item, &e);
+        else
+            more = (e = ativa_store__decode(&v, &item)) == ATIVA_OK;
+        if (item != NULL && json_array_append_new(arr, item) != 0)
+            e = ATIVA_ERR_NO_MEMORY;
+        if (!more || e != ATIVA_OK)
+            break;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    if (e == ATIVA_OK && rc != 0 && rc != MDB_NOTFOUND)
+        e = ativa_store__lmdb_err(NULL, rc);
+    if (cur != NULL)
+        mdb_cursor_close(cur);
+    ativa_store__read_end(st, txn);
+    if (e != ATIVA_OK) {
+        json_decref(arr);
+        return e;
+    }
+    *out_new = arr;
+    return ATIVA_OK;
 }
 
 /* ---- the writer ---- */
@@ -297,6 +365,8 @@ static bool grow_map(ativa_store *st)
     if (rc == 0)
         rc = info.me_mapsize > SIZE_MAX / 2 ? EINVAL
                                             : mdb_env_set_mapsize(st->env, info.me_mapsize * 2);
+    if (rc != 0 && rc != EINVAL)
+        st->unmapped = true;
     pthread_rwlock_unlock(&st->map_lock);
     if (rc != 0)
         return false;
@@ -315,6 +385,10 @@ static void fail_all(ativa_store_op **ops, size_t n, ativa_err e)
 static void run_batch(ativa_store *st, ativa_store_op **ops, size_t n)
 {
     for (;;) {
+        if (map_lost(st)) {
+            fail_all(ops, n, ATIVA_ERR_STORE_IO);
+            return;
+        }
         MDB_txn *txn = NULL;
         int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
         if (rc == MDB_MAP_RESIZED && adopt_new_map_size(st) == 0)

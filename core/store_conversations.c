@@ -495,6 +495,20 @@ ativa_err ativa_store_last_conversation(ativa_store *st, const char *line, const
     return conv_by_pair(st, DB_CONV_LAST, line, number, out_new);
 }
 
+static bool open_conv_item(MDB_txn *txn, const MDB_val *key, const MDB_val *val, void *ctx,
+                           json_t **item_new, ativa_err *err)
+{
+    (void)val;
+    if (key->mv_size != 8) {
+        *err = ATIVA_ERR_STORE_CORRUPT;
+        return false;
+    }
+    *err = ativa_store__conv_load(txn, ctx, ativa_store__get_u64(key->mv_data), item_new);
+    if (*err == ATIVA_ERR_NOT_FOUND)
+        *err = ATIVA_ERR_STORE_CORRUPT; /* an index entry without its record */
+    return *err == ATIVA_OK;
+}
+
 ativa_err ativa_store_list_open_conversations(ativa_store *st, json_t **out_new)
 {
     if (out_new == NULL)
@@ -502,42 +516,5 @@ ativa_err ativa_store_list_open_conversations(ativa_store *st, json_t **out_new)
     *out_new = NULL;
     if (st == NULL)
         return ATIVA_ERR_INVALID_ARGUMENT;
-    json_t *arr = json_array();
-    if (arr == NULL)
-        return ATIVA_ERR_NO_MEMORY;
-    MDB_txn *txn;
-    MDB_cursor *cur = NULL;
-    ativa_err e = ativa_store__read_begin(st, &txn);
-    if (e != ATIVA_OK) {
-        json_decref(arr);
-        return e;
-    }
-    int rc = mdb_cursor_open(txn, st->dbi[DB_CONV_OPEN_IDS], &cur);
-    MDB_val k, v;
-    for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        json_t *conv = NULL;
-        if (k.mv_size != 8) {
-            e = ATIVA_ERR_STORE_CORRUPT;
-            break;
-        }
-        if ((e = ativa_store__conv_load(txn, st, ativa_store__get_u64(k.mv_data), &conv)) !=
-            ATIVA_OK) {
-            if (e == ATIVA_ERR_NOT_FOUND)
-                e = ATIVA_ERR_STORE_CORRUPT;
-            break;
-        }
-        json_array_append_new(arr, conv);
-    }
-    if (e == ATIVA_OK && rc != MDB_NOTFOUND)
-        e = ativa_store__lmdb_err(NULL, rc);
-    if (cur != NULL)
-        mdb_cursor_close(cur);
-    ativa_store__read_end(st, txn);
-    if (e != ATIVA_OK) {
-        json_decref(arr);
-        return e;
-    }
-    *out_new = arr;
-    return ATIVA_OK;
+    return ativa_store__scan(st, DB_CONV_OPEN_IDS, NULL, SIZE_MAX, open_conv_item, st, out_new);
 }

@@ -86,46 +86,10 @@ ativa_err ativa_store_events_after(ativa_store *st, uint64_t after_seq, unsigned
     *out_new = NULL;
     if (st == NULL || limit == 0 || limit > EVENTS_LIMIT_MAX || after_seq == UINT64_MAX)
         return ATIVA_ERR_INVALID_ARGUMENT;
-    json_t *arr = json_array();
-    if (arr == NULL)
-        return ATIVA_ERR_NO_MEMORY;
-    MDB_txn *txn;
-    MDB_cursor *cur = NULL;
-    ativa_err e = ativa_store__read_begin(st, &txn);
-    if (e != ATIVA_OK) {
-        json_decref(arr);
-        return e;
-    }
-    int rc = mdb_cursor_open(txn, st->dbi[DB_EVENTS], &cur);
-    if (rc != 0) {
-        e = ativa_store__lmdb_err(NULL, rc);
-        goto done;
-    }
     store_key k;
     ativa_store__key_init(&k);
     ativa_store__key_u64(&k, after_seq + 1);
-    MDB_val key = {k.n, k.b}, v;
-    for (rc = mdb_cursor_get(cur, &key, &v, MDB_SET_RANGE); rc == 0 && json_array_size(arr) < limit;
-         rc = mdb_cursor_get(cur, &key, &v, MDB_NEXT)) {
-        json_t *ev = json_loadb(v.mv_data, v.mv_size, 0, NULL);
-        if (ev == NULL) {
-            e = ATIVA_ERR_STORE_CORRUPT;
-            goto done;
-        }
-        json_array_append_new(arr, ev);
-    }
-    if (rc != 0 && rc != MDB_NOTFOUND)
-        e = ativa_store__lmdb_err(NULL, rc);
-done:
-    if (cur != NULL)
-        mdb_cursor_close(cur);
-    ativa_store__read_end(st, txn);
-    if (e != ATIVA_OK) {
-        json_decref(arr);
-        return e;
-    }
-    *out_new = arr;
-    return ATIVA_OK;
+    return ativa_store__scan(st, DB_EVENTS, &k, limit, NULL, NULL, out_new);
 }
 
 ativa_err ativa_store_last_event_seq(ativa_store *st, uint64_t *out)

@@ -49,6 +49,9 @@ struct ativa_store {
     /* Readers hold it shared during their read transactions; the writer takes it exclusively to
      * resize the map, which LMDB allows only while this process has no transaction open. */
     pthread_rwlock_t map_lock;
+    /* LMDB unmaps the environment before remapping it at a new size: if that mmap fails there is
+     * no map left, so every later transaction must be refused (under map_lock). */
+    bool unmapped;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     ativa_store_op *head, *tail;
@@ -112,6 +115,21 @@ ativa_err ativa_store__check_digits(const char *s, size_t max);
 ativa_err ativa_store__read_begin(ativa_store *st, MDB_txn **txn);
 void ativa_store__read_end(ativa_store *st, MDB_txn *txn);
 ativa_err ativa_store__read_json(ativa_store *st, int db, const store_key *k, json_t **out_new);
+
+/*
+ * Called for each entry of a scan, in key order. Set *item_new to take a value (NULL skips the
+ * entry); return false to stop. On error set *err and return false.
+ */
+typedef bool (*store_scan_fn)(MDB_txn *txn, const MDB_val *key, const MDB_val *val, void *ctx,
+                              json_t **item_new, ativa_err *err);
+/*
+ * Collect up to limit values of db into a new array, starting at the first key >= from (NULL:
+ * the first key), in one read transaction. fn NULL takes every value, decoded as JSON.
+ */
+ativa_err ativa_store__scan(ativa_store *st, int db, const store_key *from, size_t limit,
+                            store_scan_fn fn, void *ctx, json_t **out_new);
+/* A JSON value from the map, copied; STORE_CORRUPT if undecodable. */
+ativa_err ativa_store__decode(const MDB_val *val, json_t **out_new);
 
 /* ---- events (store_events.c) ---- */
 /* Append one event; data is stolen (decref'd) whatever happens. */

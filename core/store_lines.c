@@ -123,38 +123,7 @@ ativa_err ativa_store_list_lines(ativa_store *st, json_t **out_new)
     *out_new = NULL;
     if (st == NULL)
         return ATIVA_ERR_INVALID_ARGUMENT;
-    json_t *arr = json_array();
-    if (arr == NULL)
-        return ATIVA_ERR_NO_MEMORY;
-    MDB_txn *txn;
-    MDB_cursor *cur = NULL;
-    ativa_err e = ativa_store__read_begin(st, &txn);
-    if (e != ATIVA_OK) {
-        json_decref(arr);
-        return e;
-    }
-    int rc = mdb_cursor_open(txn, st->dbi[DB_LINES], &cur);
-    MDB_val k, v;
-    for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        json_t *rec = json_loadb(v.mv_data, v.mv_size, 0, NULL);
-        if (rec == NULL) {
-            e = ATIVA_ERR_STORE_CORRUPT;
-            break;
-        }
-        json_array_append_new(arr, rec);
-    }
-    if (e == ATIVA_OK && rc != MDB_NOTFOUND)
-        e = ativa_store__lmdb_err(NULL, rc);
-    if (cur != NULL)
-        mdb_cursor_close(cur);
-    ativa_store__read_end(st, txn);
-    if (e != ATIVA_OK) {
-        json_decref(arr);
-        return e;
-    }
-    *out_new = arr;
-    return ATIVA_OK;
+    return ativa_store__scan(st, DB_LINES, NULL, SIZE_MAX, NULL, NULL, out_new);
 }
 
 ativa_err ativa_store_get_customer(ativa_store *st, const char *number, json_t **out_new)

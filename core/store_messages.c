@@ -304,6 +304,16 @@ done:
 
 /* ---- reads ---- */
 
+static bool message_item(MDB_txn *txn, const MDB_val *key, const MDB_val *val, void *ctx,
+                         json_t **item_new, ativa_err *err)
+{
+    (void)txn;
+    if (key->mv_size != 12 || ativa_store__get_u64(key->mv_data) != *(const uint64_t *)ctx)
+        return false; /* past the conversation's messages */
+    *err = ativa_store__decode(val, item_new);
+    return *err == ATIVA_OK;
+}
+
 ativa_err ativa_store_list_messages(ativa_store *st, uint64_t conv, uint32_t after_seq,
                                     unsigned limit, json_t **out_new)
 {
@@ -312,42 +322,9 @@ ativa_err ativa_store_list_messages(ativa_store *st, uint64_t conv, uint32_t aft
     *out_new = NULL;
     if (st == NULL || limit == 0 || limit > MESSAGES_LIMIT_MAX || after_seq == UINT32_MAX)
         return ATIVA_ERR_INVALID_ARGUMENT;
-    json_t *arr = json_array();
-    if (arr == NULL)
-        return ATIVA_ERR_NO_MEMORY;
-    MDB_txn *txn;
-    MDB_cursor *cur = NULL;
-    ativa_err e = ativa_store__read_begin(st, &txn);
-    if (e != ATIVA_OK) {
-        json_decref(arr);
-        return e;
-    }
     store_key k;
     msg_key(&k, conv, after_seq + 1);
-    MDB_val key = {k.n, k.b}, v;
-    int rc = mdb_cursor_open(txn, st->dbi[DB_MESSAGES], &cur);
-    for (rc = rc ? rc : mdb_cursor_get(cur, &key, &v, MDB_SET_RANGE);
-         rc == 0 && json_array_size(arr) < limit; rc = mdb_cursor_get(cur, &key, &v, MDB_NEXT)) {
-        if (key.mv_size != 12 || ativa_store__get_u64(key.mv_data) != conv)
-            break;
-        json_t *msg = json_loadb(v.mv_data, v.mv_size, 0, NULL);
-        if (msg == NULL) {
-            e = ATIVA_ERR_STORE_CORRUPT;
-            break;
-        }
-        json_array_append_new(arr, msg);
-    }
-    if (e == ATIVA_OK && rc != 0 && rc != MDB_NOTFOUND)
-        e = ativa_store__lmdb_err(NULL, rc);
-    if (cur != NULL)
-        mdb_cursor_close(cur);
-    ativa_store__read_end(st, txn);
-    if (e != ATIVA_OK) {
-        json_decref(arr);
-        return e;
-    }
-    *out_new = arr;
-    return ATIVA_OK;
+    return ativa_store__scan(st, DB_MESSAGES, &k, limit, message_item, &conv, out_new);
 }
 
 ativa_err ativa_store_get_message_by_wamid(ativa_store *st, const char *wamid, json_t **out_new)

@@ -244,6 +244,30 @@ ativa_err ativa_store__apply_outbox(store_wtx *w, ativa_store_op_kind kind,
 
 /* ---- reads ---- */
 
+typedef struct due_ctx {
+    ativa_store *st;
+    int64_t now_ms;
+} due_ctx;
+
+static bool due_item(MDB_txn *txn, const MDB_val *key, const MDB_val *val, void *ctx,
+                     json_t **item_new, ativa_err *err)
+{
+    (void)val;
+    const due_ctx *d = ctx;
+    if (key->mv_size != 16) {
+        *err = ATIVA_ERR_STORE_CORRUPT;
+        return false;
+    }
+    if (ativa_store__get_i64(key->mv_data) > d->now_ms)
+        return false; /* the rest is due later */
+    store_key ik;
+    id_key(&ik, ativa_store__get_u64((const unsigned char *)key->mv_data + 8));
+    *err = ativa_store__get_json(txn, d->st->dbi[DB_OUTBOX], &ik, item_new);
+    if (*err == ATIVA_ERR_NOT_FOUND)
+        *err = ATIVA_ERR_STORE_CORRUPT;
+    return *err == ATIVA_OK;
+}
+
 ativa_err ativa_store_list_due_outbox(ativa_store *st, int64_t now_ms, unsigned limit,
                                       json_t **out_new)
 {
@@ -252,47 +276,8 @@ ativa_err ativa_store_list_due_outbox(ativa_store *st, int64_t now_ms, unsigned 
     *out_new = NULL;
     if (st == NULL || limit == 0 || limit > OUTBOX_LIMIT_MAX)
         return ATIVA_ERR_INVALID_ARGUMENT;
-    json_t *arr = json_array();
-    if (arr == NULL)
-        return ATIVA_ERR_NO_MEMORY;
-    MDB_txn *txn;
-    MDB_cursor *cur = NULL;
-    ativa_err e = ativa_store__read_begin(st, &txn);
-    if (e != ATIVA_OK) {
-        json_decref(arr);
-        return e;
-    }
-    int rc = mdb_cursor_open(txn, st->dbi[DB_OUTBOX_DUE], &cur);
-    MDB_val k, v;
-    for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-         rc == 0 && json_array_size(arr) < limit; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != 16) {
-            e = ATIVA_ERR_STORE_CORRUPT;
-            break;
-        }
-        if (ativa_store__get_i64(k.mv_data) > now_ms)
-            break;
-        store_key ik;
-        id_key(&ik, ativa_store__get_u64((const unsigned char *)k.mv_data + 8));
-        json_t *rec = NULL;
-        if ((e = ativa_store__get_json(txn, st->dbi[DB_OUTBOX], &ik, &rec)) != ATIVA_OK) {
-            if (e == ATIVA_ERR_NOT_FOUND)
-                e = ATIVA_ERR_STORE_CORRUPT;
-            break;
-        }
-        json_array_append_new(arr, rec);
-    }
-    if (e == ATIVA_OK && rc != 0 && rc != MDB_NOTFOUND)
-        e = ativa_store__lmdb_err(NULL, rc);
-    if (cur != NULL)
-        mdb_cursor_close(cur);
-    ativa_store__read_end(st, txn);
-    if (e != ATIVA_OK) {
-        json_decref(arr);
-        return e;
-    }
-    *out_new = arr;
-    return ATIVA_OK;
+    due_ctx d = {.st = st, .now_ms = now_ms};
+    return ativa_store__scan(st, DB_OUTBOX_DUE, NULL, limit, due_item, &d, out_new);
 }
 
 ativa_err ativa_store_get_outbox(ativa_store *st, uint64_t id, json_t **out_new)

@@ -157,6 +157,17 @@ done:
 
 /* ---- reads ---- */
 
+static bool template_item(MDB_txn *txn, const MDB_val *key, const MDB_val *val, void *ctx,
+                          json_t **item_new, ativa_err *err)
+{
+    (void)txn;
+    const store_key *prefix = ctx;
+    if (key->mv_size < prefix->n || memcmp(key->mv_data, prefix->b, prefix->n) != 0)
+        return false; /* past the WABA's templates */
+    *err = ativa_store__decode(val, item_new);
+    return *err == ATIVA_OK;
+}
+
 ativa_err ativa_store_list_templates(ativa_store *st, const char *waba_id, json_t **out_new)
 {
     if (out_new == NULL)
@@ -164,43 +175,10 @@ ativa_err ativa_store_list_templates(ativa_store *st, const char *waba_id, json_
     *out_new = NULL;
     if (st == NULL || ativa_store__check_digits(waba_id, ATIVA_STORE_ID_MAX) != ATIVA_OK)
         return ATIVA_ERR_INVALID_ARGUMENT;
-    json_t *arr = json_array();
-    if (arr == NULL)
-        return ATIVA_ERR_NO_MEMORY;
     store_key prefix;
     ativa_store__key_init(&prefix);
     ativa_store__key_str(&prefix, waba_id);
-    MDB_txn *txn;
-    MDB_cursor *cur = NULL;
-    ativa_err e = ativa_store__read_begin(st, &txn);
-    if (e != ATIVA_OK) {
-        json_decref(arr);
-        return e;
-    }
-    int rc = mdb_cursor_open(txn, st->dbi[DB_TEMPLATES], &cur);
-    MDB_val k = {prefix.n, prefix.b}, v;
-    for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size < prefix.n || memcmp(k.mv_data, prefix.b, prefix.n) != 0)
-            break;
-        json_t *t = json_loadb(v.mv_data, v.mv_size, 0, NULL);
-        if (t == NULL) {
-            e = ATIVA_ERR_STORE_CORRUPT;
-            break;
-        }
-        json_array_append_new(arr, t);
-    }
-    if (e == ATIVA_OK && rc != 0 && rc != MDB_NOTFOUND)
-        e = ativa_store__lmdb_err(NULL, rc);
-    if (cur != NULL)
-        mdb_cursor_close(cur);
-    ativa_store__read_end(st, txn);
-    if (e != ATIVA_OK) {
-        json_decref(arr);
-        return e;
-    }
-    *out_new = arr;
-    return ATIVA_OK;
+    return ativa_store__scan(st, DB_TEMPLATES, &prefix, SIZE_MAX, template_item, &prefix, out_new);
 }
 
 ativa_err ativa_store_get_template(ativa_store *st, const char *waba_id, const char *name,

@@ -2,7 +2,8 @@
  * The process the crash test kills: it writes through the store writer in a loop and reports a
  * record on stdout only from its done callback, that is, only after its batch has committed.
  *   usage: crash_child <dir> <round>
- * Lines: "ready" once open, then "in <wamid> <conv> <seq>", "out <conv> <seq> <outbox>", "fin <conv> <attendance>".
+ * Lines: "ready" once open, then "in <wamid> <conv> <seq>", "out <conv> <seq> <outbox>" and
+ * "fin <conv> <attendance>".
  */
 #include <pthread.h>
 #include <stdio.h>

@@ -159,6 +159,10 @@ static void query_by_line_agent_reason(void **state)
     check_query(*state, q, -1, 0);
     q = (ativa_store_att_query){.limit = 5, .customer = "5521988887777", .reason = "duvida"};
     check_query(*state, q, 2, -1);
+    q = (ativa_store_att_query){.limit = 2, .customer = "5511987654321", .agent = 1};
+    check_query(*state, q, 0, -1);
+    q = (ativa_store_att_query){.limit = 2, .customer = "5511987654321", .line = LINE2};
+    check_query(*state, q, 0, 1);
 }
 
 static void query_within_a_period(void **state)

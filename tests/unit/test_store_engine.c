@@ -5,6 +5,8 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void open_close_reopen_keeps_data(void **state)
@@ -169,6 +171,80 @@ static void map_grows_from_64_kib(void **state)
     ativa_store_close(st);
     test_remove_tree(dir);
     free(dir);
+}
+
+#if !defined(__SANITIZE_ADDRESS__)
+/*
+ * In a child limited in address space, the map cannot grow: the op that needed the room fails
+ * with ATIVA_ERR_STORE_IO and so does everything after it (LMDB has no map left), without a crash.
+ * Exit codes of the child say which check failed.
+ */
+static int unmappable_child(const char *dir)
+{
+    ativa_store_config cfg = ativa_store_config_default(dir);
+    cfg.map_size = 64 * 1024;
+    cfg.durable = false;
+    ativa_store *st;
+    if (ativa_store_open(&cfg, &st) != ATIVA_OK || put_line(st, LINE, WABA) != ATIVA_OK)
+        return 10;
+    long pages = 0;
+    FILE *statm = fopen("/proc/self/statm", "r");
+    if (statm == NULL || fscanf(statm, "%ld", &pages) != 1)
+        return 11;
+    fclose(statm);
+    struct rlimit rl;
+    rl.rlim_cur = rl.rlim_max = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + (4u << 20);
+    if (setrlimit(RLIMIT_AS, &rl) != 0)
+        return 12;
+    char text[2001];
+    memset(text, 'x', sizeof text - 1);
+    text[sizeof text - 1] = '\0';
+    char wamid[32];
+    int ok = 0;
+    ativa_err e = ATIVA_OK;
+    for (int i = 0; i < 5000 && e == ATIVA_OK; i++) {
+        snprintf(wamid, sizeof wamid, "wamid.nomap.%d", i);
+        e = inbound(st, LINE, "5511999990001", wamid, T0 + i, text, NULL);
+        ok += e == ATIVA_OK;
+    }
+    if (e != ATIVA_ERR_STORE_IO || ok < 10)
+        return 13;
+    json_t *j = NULL;
+    if (ativa_store_get_line(st, LINE, &j) != ATIVA_ERR_STORE_IO || j != NULL)
+        return 14;
+    if (put_line(st, LINE2, WABA) != ATIVA_ERR_STORE_IO)
+        return 15;
+    ativa_store_close(st);
+    return 0;
+}
+#endif
+
+static void map_that_cannot_grow_fails_cleanly(void **state)
+{
+    (void)state;
+#if defined(__SANITIZE_ADDRESS__)
+    skip(); /* the sanitizer's shadow memory needs an unlimited address space */
+#else
+    char *dir = test_make_temp_dir("ativa-store-nomap");
+    pid_t pid = fork();
+    if (pid == 0)
+        exit(unmappable_child(dir)); /* exit, not _exit: coverage data is written at exit */
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    /* Without the limit, the data written before the failure is whole. */
+    ativa_store_config cfg = ativa_store_config_default(dir);
+    ativa_store *st = NULL;
+    assert_int_equal(ativa_store_open(&cfg, &st), ATIVA_OK);
+    assert_true(db_entries(st, "messages") >= 10);
+    assert_int_equal(db_entries(st, "messages"), db_entries(st, "wamids"));
+    check_events_contiguous(st);
+    assert_int_equal(inbound(st, LINE, "5511999990001", "wamid.again", T0, "oi", NULL), ATIVA_OK);
+    ativa_store_close(st);
+    test_remove_tree(dir);
+    free(dir);
+#endif
 }
 
 typedef struct counter {
@@ -498,6 +574,7 @@ int main(void)
         cmocka_unit_test(newer_schema_is_refused),
         cmocka_unit_test(schema_zero_is_migrated),
         cmocka_unit_test(map_grows_from_64_kib),
+        cmocka_unit_test(map_that_cannot_grow_fails_cleanly),
         cmocka_unit_test_setup_teardown(concurrent_submissions_share_transactions, fixture_setup,
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(bad_op_fails_alone_in_its_batch, fixture_setup,

@@ -105,6 +105,31 @@ static void corrupt_logs_and_indexes_are_reported(void **state)
     assert_null(j);
 }
 
+static void malformed_keys_and_index_values_are_reported(void **state)
+{
+    store_fixture *f = *state;
+    assert_int_equal(put_line(f->st, LINE, WABA), ATIVA_OK);
+    close_store(f);
+    raw_put(f->dir, "events", "\xff", 1, "{}", 2);
+    raw_put(f->dir, "conv_open",
+            LINE "\0"
+                 "5511999990001",
+            sizeof LINE + 13, "abc", 3);
+    fixture_reopen(f);
+    uint64_t last;
+    assert_int_equal(ativa_store_last_event_seq(f->st, &last), ATIVA_ERR_STORE_CORRUPT);
+    assert_int_equal(inbound(f->st, LINE, "5511999990002", "wamid.k", T0, "oi", NULL),
+                     ATIVA_ERR_STORE_CORRUPT);
+    assert_int_equal(create_conv(f->st, LINE, "5511999990001", 7, T0, true, NULL),
+                     ATIVA_ERR_STORE_CORRUPT);
+    assert_int_equal(inbound(f->st, LINE, "5511999990001", "wamid.k2", T0, "oi", NULL),
+                     ATIVA_ERR_STORE_CORRUPT);
+    json_t *c = NULL;
+    assert_int_equal(ativa_store_open_conversation(f->st, LINE, "5511999990001", &c),
+                     ATIVA_ERR_STORE_CORRUPT);
+    assert_int_equal(db_entries(f->st, "messages"), 0);
+}
+
 static void corrupt_schema_marker_refuses_open(void **state)
 {
     store_fixture *f = *state;
@@ -115,6 +140,20 @@ static void corrupt_schema_marker_refuses_open(void **state)
     assert_null(f->st);
     raw_put(f->dir, "meta", "schema_version", 14, "\0\0\0\0", 4);
     raw_put(f->dir, "customers", "55a", 3, "{}", 2);
+    assert_int_equal(ativa_store_open(&cfg, &f->st), ATIVA_ERR_STORE_CORRUPT);
+    assert_null(f->st);
+}
+
+static void undecodable_old_customers_refuse_migration(void **state)
+{
+    store_fixture *f = *state;
+    close_store(f);
+    ativa_store_config cfg = ativa_store_config_default(f->dir);
+    raw_put(f->dir, "meta", "schema_version", 14, "\0\0\0\0", 4);
+    raw_put(f->dir, "customers", "551199998888", 12, "{oops", 5);
+    assert_int_equal(ativa_store_open(&cfg, &f->st), ATIVA_ERR_STORE_CORRUPT);
+    raw_put(f->dir, "customers", "551199998888", 12, "{}", 2);
+    raw_put(f->dir, "customers", "12345678901234567890", 20, "{}", 2);
     assert_int_equal(ativa_store_open(&cfg, &f->st), ATIVA_ERR_STORE_CORRUPT);
     assert_null(f->st);
 }
@@ -316,6 +355,19 @@ static void more_refusals_change_nothing(void **state)
     tx.in.text.graph_body = "{}";
     tx.in.text.agent = 0;
     assert_int_equal(ativa_store_execute(f->st, &tx), ATIVA_ERR_INVALID_ARGUMENT);
+    assert_int_equal(create_conv(f->st, "L1", "5511999990002", 7, T0, true, NULL),
+                     ATIVA_ERR_INVALID_ARGUMENT);
+    /* RETRY of an entry still queued moves its due time. */
+    assert_int_equal(outbox_op(f->st, ATIVA_STORE_OUTBOX_RETRY, in.outbox, NULL, T0 + 5000, NULL),
+                     ATIVA_OK);
+    json_t *due = NULL;
+    assert_int_equal(ativa_store_list_due_outbox(f->st, T0 + 5999, 10, &due), ATIVA_OK);
+    assert_int_equal(json_array_size(due), 0);
+    json_decref(due);
+    assert_int_equal(ativa_store_list_due_outbox(f->st, T0 + 6000, 10, &due), ATIVA_OK);
+    assert_int_equal(json_array_size(due), 1);
+    json_decref(due);
+    assert_int_equal(db_entries(f->st, "outbox_due"), 1);
     assert_int_equal(db_entries(f->st, "templates"), 0);
     assert_int_equal(db_entries(f->st, "pending_status"), 0);
     assert_int_equal(db_entries(f->st, "outbox"), 1);
@@ -326,10 +378,16 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
     const struct CMUnitTest tests[] = {
-        T(corrupt_conversation_is_reported),        T(corrupt_logs_and_indexes_are_reported),
-        T(corrupt_schema_marker_refuses_open),      T(migration_merges_both_forms),
-        T(map_grown_by_another_process_is_adopted), T(reads_refuse_bad_arguments),
-        T(previews_of_finalized_conversations),     T(more_refusals_change_nothing),
+        T(corrupt_conversation_is_reported),
+        T(corrupt_logs_and_indexes_are_reported),
+        T(malformed_keys_and_index_values_are_reported),
+        T(corrupt_schema_marker_refuses_open),
+        T(undecodable_old_customers_refuse_migration),
+        T(migration_merges_both_forms),
+        T(map_grown_by_another_process_is_adopted),
+        T(reads_refuse_bad_arguments),
+        T(previews_of_finalized_conversations),
+        T(more_refusals_change_nothing),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
