@@ -527,6 +527,25 @@ ativa_err ativa_store_get_agent_by_login(ativa_store *st, const char *login,
     return e;
 }
 
+/* Each agent without its password hash. */
+static bool agent_item(MDB_txn *txn, const MDB_val *key, const MDB_val *val, void *ctx,
+                       json_t **item_new, ativa_err *err)
+{
+    (void)txn;
+    (void)key;
+    (void)ctx;
+    if ((*err = ativa_store__decode(val, item_new)) != ATIVA_OK)
+        return false;
+    if (!json_is_object(*item_new)) {
+        json_decref(*item_new);
+        *item_new = NULL;
+        *err = ATIVA_ERR_STORE_CORRUPT;
+        return false;
+    }
+    json_object_del(*item_new, "password_hash");
+    return true;
+}
+
 ativa_err ativa_store_list_agents(ativa_store *st, json_t **out_new)
 {
     if (out_new == NULL)
@@ -534,40 +553,7 @@ ativa_err ativa_store_list_agents(ativa_store *st, json_t **out_new)
     *out_new = NULL;
     if (st == NULL)
         return ATIVA_ERR_INVALID_ARGUMENT;
-    json_t *arr = json_array();
-    if (arr == NULL)
-        return ATIVA_ERR_NO_MEMORY;
-    MDB_txn *txn;
-    MDB_cursor *cur = NULL;
-    ativa_err e = ativa_store__read_begin(st, &txn);
-    if (e != ATIVA_OK) {
-        json_decref(arr);
-        return e;
-    }
-    int rc = mdb_cursor_open(txn, st->dbi[DB_AGENTS], &cur);
-    MDB_val k, v;
-    for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        json_t *rec = json_loadb(v.mv_data, v.mv_size, 0, NULL);
-        if (!json_is_object(rec)) {
-            json_decref(rec);
-            e = ATIVA_ERR_STORE_CORRUPT;
-            break;
-        }
-        json_object_del(rec, "password_hash");
-        json_array_append_new(arr, rec);
-    }
-    if (e == ATIVA_OK && rc != MDB_NOTFOUND)
-        e = ativa_store__lmdb_err(NULL, rc);
-    if (cur != NULL)
-        mdb_cursor_close(cur);
-    ativa_store__read_end(st, txn);
-    if (e != ATIVA_OK) {
-        json_decref(arr);
-        return e;
-    }
-    *out_new = arr;
-    return ATIVA_OK;
+    return ativa_store__scan(st, DB_AGENTS, NULL, SIZE_MAX, agent_item, NULL, out_new);
 }
 
 ativa_err ativa_store_get_session(ativa_store *st, const char *token_hash, int64_t now_ms,
