@@ -135,7 +135,7 @@ static void export_one(export_ctx *x, json_t *att)
         json_object_set_new(att, "agent_name", name ? json_string(name) : json_null());
         char *text = json_dumps(att, JSON_INDENT(2) | JSON_SORT_KEYS);
         if (text) {
-            printf("%s  %s", x->written ? ",\n" : "", text);
+            printf("%s%s", x->written ? ",\n" : "", text);
             free(text);
         }
     } else {
