@@ -192,7 +192,10 @@ ativa_err ativa_store__apply_inbound(store_wtx *w, const ativa_store_in_inbound 
         w->out->conv = id;
         w->out->owner = (uint64_t)ativa_store__jint(conv, "owner", 0);
     } else if (e == ATIVA_ERR_NOT_FOUND) {
-        if ((e = ativa_conv_start_inbound(&s, in->ts_ms, in->window_ms, in->now_ms)) != ATIVA_OK)
+        /* A late delivery must not start the window before a newer message already seen. */
+        int64_t last = ativa_store__window_last(w->txn, w->st, in->line, key);
+        if ((e = ativa_conv_start_inbound(&s, last > in->ts_ms ? last : in->ts_ms, in->window_ms,
+                                          in->now_ms)) != ATIVA_OK)
             return e;
         if ((e = ativa_store__conv_new(w, in->line, key, in->from, 0, &s, in->now_ms, &conv)) !=
             ATIVA_OK)

@@ -41,6 +41,19 @@ static inline int fixture_setup(void **state)
     return 0;
 }
 
+/* Without fsync: for tests about batching and volume, not durability. */
+static inline int fixture_setup_fast(void **state)
+{
+    store_fixture *f = calloc(1, sizeof *f);
+    f->dir = test_make_temp_dir("ativa-store");
+    ativa_store_config cfg = ativa_store_config_default(f->dir);
+    cfg.durable = false;
+    if (ativa_store_open(&cfg, &f->st) != ATIVA_OK)
+        return -1;
+    *state = f;
+    return 0;
+}
+
 static inline int fixture_teardown(void **state)
 {
     store_fixture *f = *state;

@@ -439,9 +439,18 @@ static void finalize_writes_attendance(void **state)
     assert_int_equal(ativa_store_last_conversation(f->st, LINE, "5511999990001", &c), ATIVA_OK);
     assert_int_equal(jint(c, "id"), out.conv);
     json_decref(c);
+    /* A message older than the newest one seen, delivered late, opens the next conversation
+     * with the window of the newest. */
+    assert_int_equal(finalize(f->st, out.conv, 9, NULL, NULL, T0 + 350, NULL), ATIVA_OK);
+    assert_int_equal(inbound(f->st, LINE, "5511999990001", "wamid.late", T0 - 9000, "?", &out),
+                     ATIVA_OK);
+    assert_true(out.created);
+    assert_int_equal(ativa_store_get_conversation(f->st, out.conv, &c), ATIVA_OK);
+    assert_int_equal(jint(c, "last_inbound_ms"), T0 + 300);
+    json_decref(c);
     /* A shared conversation may be finalized by any agent. */
     assert_int_equal(finalize(f->st, out.conv, 9, NULL, NULL, T0 + 400, NULL), ATIVA_OK);
-    assert_int_equal(db_entries(f->st, "attendances"), 2);
+    assert_int_equal(db_entries(f->st, "attendances"), 3);
 }
 
 static void conversation_helpers(void **state)
