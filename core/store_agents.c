@@ -464,13 +464,14 @@ ativa_err ativa_store__apply_login(store_wtx *w, ativa_store_op_kind kind,
     ativa_err e = ativa_store__get_json(w->txn, w->st->dbi[DB_LOGIN_FAILURES], &k, &rec);
     int64_t failures = 0;
     if (e == ATIVA_OK)
-        failures = ativa_store__jint(rec, "failures", 0);
+        failures = ativa_store__jint(rec, "failures", -1);
     else if (e != ATIVA_ERR_NOT_FOUND)
         return e;
     json_decref(rec);
-    if (failures < 0 || failures >= UINT32_MAX)
-        failures = UINT32_MAX - 1;
-    failures++;
+    if (failures < 0 || failures > UINT32_MAX)
+        return ATIVA_ERR_STORE_CORRUPT;
+    if (failures < UINT32_MAX)
+        failures++;
     rec = json_pack("{s:I, s:I}", "failures", (json_int_t)failures, "last_failure_ms",
                     (json_int_t)in->now_ms);
     if (rec == NULL)

@@ -698,6 +698,8 @@ static void damaged_records_are_reported(void **state)
     uint32_t n;
     int64_t last;
     assert_int_equal(ativa_store_login_failures(f->st, "ana", &n, &last), ATIVA_ERR_STORE_CORRUPT);
+    assert_int_equal(login_op(f->st, ATIVA_STORE_LOGIN_FAILED, "ana", T0, NULL),
+                     ATIVA_ERR_STORE_CORRUPT);
     /* The agent record itself, unreadable. */
     ativa_store_close(f->st);
     f->st = NULL;
@@ -709,6 +711,41 @@ static void damaged_records_are_reported(void **state)
     json_t *list = NULL;
     assert_int_equal(ativa_store_list_agents(f->st, &list), ATIVA_ERR_STORE_CORRUPT);
     assert_null(list);
+}
+
+static void session_of_disabled_agent_is_refused(void **state)
+{
+    store_fixture *f = *state;
+    uint64_t id = add_agent(f->st, "ana", "Ana");
+    char hash[ATIVA_AUTH_TOKEN_HASH_MAX];
+    new_session(f->st, id, T0, T0 + DAY, hash);
+    /* Disabled by a writer that did not revoke (an older tool, a restored copy): the flag alone
+     * still keeps the session out. */
+    ativa_store_close(f->st);
+    f->st = NULL;
+    unsigned char key[8] = {0, 0, 0, 0, 0, 0, 0, (unsigned char)id};
+    put_raw(f->dir, "agents", key, 8,
+            "{\"id\":1,\"login\":\"ana\",\"name\":\"Ana\",\"role\":\"agent\","
+            "\"lines\":null,\"disabled\":true}");
+    fixture_reopen(f);
+    assert_int_equal(session_state(f->st, hash, T0 + 1), ATIVA_ERR_UNAUTHENTICATED);
+    /* And a session whose agent record is gone. */
+    ativa_store_close(f->st);
+    f->st = NULL;
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 32), 0);
+    assert_int_equal(mdb_env_open(env, f->dir, 0, 0640), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "agents", 0, &dbi), 0);
+    MDB_val k = {8, key};
+    assert_int_equal(mdb_del(txn, dbi, &k, NULL), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+    fixture_reopen(f);
+    assert_int_equal(session_state(f->st, hash, T0 + 1), ATIVA_ERR_UNAUTHENTICATED);
 }
 
 /* ---- backup ---- */
@@ -817,6 +854,7 @@ int main(void)
         cmocka_unit_test(schema_one_gains_agents),
         cmocka_unit_test(schema_one_with_agents_is_refused),
         T(damaged_records_are_reported),
+        T(session_of_disabled_agent_is_refused),
         T(backup_copy_opens_with_same_data),
         T(backup_while_writing_is_consistent),
     };
