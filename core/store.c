@@ -708,7 +708,7 @@ static int copy_to(ativa_store *st, int fd, bool compact)
         return errno;
     /* The copy runs its own read transaction: hold the map lock like any other reader. */
     pthread_rwlock_rdlock(&st->map_lock);
-    int rc = mdb_env_copyfd2(st->env, fd, compact ? MDB_CP_COMPACT : 0);
+    int rc = st->unmapped ? EIO : mdb_env_copyfd2(st->env, fd, compact ? MDB_CP_COMPACT : 0);
     pthread_rwlock_unlock(&st->map_lock);
     return rc;
 }

@@ -95,7 +95,10 @@ static ativa_err session_decode(const json_t *s, ativa_store_session *out, int64
 
 /* ---- writes ---- */
 
-static ativa_err revoke_one(store_wtx *w, const char *token_hash, int64_t now_ms, uint64_t *agent)
+/* Mark one session revoked. skip_expired: leave it alone (ATIVA_ERR_DUPLICATE) if it has
+ * expired anyway, so that counts say how many sessions were actually cut short. */
+static ativa_err revoke_one(store_wtx *w, const char *token_hash, int64_t now_ms, bool skip_expired,
+                            uint64_t *agent)
 {
     store_key k;
     session_key(&k, token_hash);
@@ -108,7 +111,7 @@ static ativa_err revoke_one(store_wtx *w, const char *token_hash, int64_t now_ms
     if ((e = session_decode(s, &sess, &revoked)) != ATIVA_OK)
         goto done;
     *agent = sess.agent;
-    if (revoked != 0) {
+    if (revoked != 0 || (skip_expired && now_ms >= sess.expires_ms)) {
         e = ATIVA_ERR_DUPLICATE;
         goto done;
     }
@@ -120,7 +123,7 @@ done:
     return e;
 }
 
-/* Revoke every session of the agent that is not revoked yet. */
+/* Revoke every session of the agent that is neither revoked nor expired yet. */
 static ativa_err revoke_all(store_wtx *w, uint64_t agent, int64_t now_ms, unsigned *count)
 {
     json_t *hashes = json_array();
@@ -159,7 +162,7 @@ static ativa_err revoke_all(store_wtx *w, uint64_t agent, int64_t now_ms, unsign
             e = ATIVA_ERR_STORE_CORRUPT;
             goto done;
         }
-        e = revoke_one(w, hash, now_ms, &owner);
+        e = revoke_one(w, hash, now_ms, true, &owner);
         if (e == ATIVA_ERR_DUPLICATE || e == ATIVA_ERR_NOT_FOUND)
             continue; /* already revoked, or purged with its index entry left behind */
         if (e != ATIVA_OK)
@@ -333,7 +336,7 @@ static ativa_err revoke_session(store_wtx *w, const ativa_store_in_session *in)
     if (in->token_hash != NULL) {
         if (!token_hash_valid(in->token_hash))
             return ATIVA_ERR_INVALID_ARGUMENT;
-        ativa_err e = revoke_one(w, in->token_hash, in->now_ms, &w->out->agent);
+        ativa_err e = revoke_one(w, in->token_hash, in->now_ms, false, &w->out->agent);
         if (e == ATIVA_OK)
             w->out->count = 1;
         return e;
@@ -461,13 +464,14 @@ ativa_err ativa_store__apply_login(store_wtx *w, ativa_store_op_kind kind,
     ativa_err e = ativa_store__get_json(w->txn, w->st->dbi[DB_LOGIN_FAILURES], &k, &rec);
     int64_t failures = 0;
     if (e == ATIVA_OK)
-        failures = ativa_store__jint(rec, "failures", 0);
+        failures = ativa_store__jint(rec, "failures", -1);
     else if (e != ATIVA_ERR_NOT_FOUND)
         return e;
     json_decref(rec);
-    if (failures < 0 || failures >= UINT32_MAX)
-        failures = UINT32_MAX - 1;
-    failures++;
+    if (failures < 0 || failures > UINT32_MAX)
+        return ATIVA_ERR_STORE_CORRUPT;
+    if (failures < UINT32_MAX)
+        failures++;
     rec = json_pack("{s:I, s:I}", "failures", (json_int_t)failures, "last_failure_ms",
                     (json_int_t)in->now_ms);
     if (rec == NULL)
@@ -524,6 +528,25 @@ ativa_err ativa_store_get_agent_by_login(ativa_store *st, const char *login,
     return e;
 }
 
+/* Each agent without its password hash. */
+static bool agent_item(MDB_txn *txn, const MDB_val *key, const MDB_val *val, void *ctx,
+                       json_t **item_new, ativa_err *err)
+{
+    (void)txn;
+    (void)key;
+    (void)ctx;
+    if ((*err = ativa_store__decode(val, item_new)) != ATIVA_OK)
+        return false;
+    if (!json_is_object(*item_new)) {
+        json_decref(*item_new);
+        *item_new = NULL;
+        *err = ATIVA_ERR_STORE_CORRUPT;
+        return false;
+    }
+    json_object_del(*item_new, "password_hash");
+    return true;
+}
+
 ativa_err ativa_store_list_agents(ativa_store *st, json_t **out_new)
 {
     if (out_new == NULL)
@@ -531,40 +554,7 @@ ativa_err ativa_store_list_agents(ativa_store *st, json_t **out_new)
     *out_new = NULL;
     if (st == NULL)
         return ATIVA_ERR_INVALID_ARGUMENT;
-    json_t *arr = json_array();
-    if (arr == NULL)
-        return ATIVA_ERR_NO_MEMORY;
-    MDB_txn *txn;
-    MDB_cursor *cur = NULL;
-    ativa_err e = ativa_store__read_begin(st, &txn);
-    if (e != ATIVA_OK) {
-        json_decref(arr);
-        return e;
-    }
-    int rc = mdb_cursor_open(txn, st->dbi[DB_AGENTS], &cur);
-    MDB_val k, v;
-    for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        json_t *rec = json_loadb(v.mv_data, v.mv_size, 0, NULL);
-        if (!json_is_object(rec)) {
-            json_decref(rec);
-            e = ATIVA_ERR_STORE_CORRUPT;
-            break;
-        }
-        json_object_del(rec, "password_hash");
-        json_array_append_new(arr, rec);
-    }
-    if (e == ATIVA_OK && rc != MDB_NOTFOUND)
-        e = ativa_store__lmdb_err(NULL, rc);
-    if (cur != NULL)
-        mdb_cursor_close(cur);
-    ativa_store__read_end(st, txn);
-    if (e != ATIVA_OK) {
-        json_decref(arr);
-        return e;
-    }
-    *out_new = arr;
-    return ATIVA_OK;
+    return ativa_store__scan(st, DB_AGENTS, NULL, SIZE_MAX, agent_item, NULL, out_new);
 }
 
 ativa_err ativa_store_get_session(ativa_store *st, const char *token_hash, int64_t now_ms,

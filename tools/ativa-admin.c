@@ -4,14 +4,19 @@
  *     ativa-admin --data DIR COMMAND [ARGS]
  *
  * Read commands print JSON on stdout. They may run while the gateway runs (LMDB lets readers in
- * other processes see every committed write without blocking the gateway).
+ * other processes see every committed write without blocking the gateway), and so may the agent
+ * commands, the export and the backup: their writes are ordinary store operations.
+ * Exit codes: 0 done, 1 failed (stderr says why), 2 wrong usage.
  */
-#include <ativa/store.h>
+#include "admin.h"
 
 #include <inttypes.h>
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static void usage(FILE *to)
 {
@@ -27,6 +32,21 @@ static void usage(FILE *to)
           "  outbox                        messages waiting to be sent\n"
           "  templates WABA_ID             the templates stored for a WABA\n"
           "  stats                         store size, entries per database\n"
+          "agents (the password is read from the terminal without echo, or one line of stdin):\n"
+          "  agent add LOGIN --name NAME [--role agent|supervisor] [--lines ID,ID...]\n"
+          "            [--password-stdin]\n"
+          "  agent set LOGIN [--name NAME] [--role ROLE] [--lines ID,ID...|--all-lines]\n"
+          "            [--disable|--enable]  (disabling ends the agent's sessions)\n"
+          "  agent passwd LOGIN [--password-stdin]\n"
+          "  agent list\n"
+          "  agent revoke LOGIN            end every session of the agent\n"
+          "attendances and backups:\n"
+          "  attendances [--from DATE|MS] [--to DATE|MS] [--line ID] [--agent LOGIN]\n"
+          "              [--customer NUMBER] [--reason TEXT] [--format json|csv] [--limit N]\n"
+          "                                finished attendances, newest first; DATE is\n"
+          "                                YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]Z (UTC)\n"
+          "  backup DEST_DIR [--compact]   a consistent copy of the store, taken while the\n"
+          "                                gateway runs (DEST_DIR without a data.mdb)\n"
           "write commands (stop the gateway first, or use them only for demonstrations):\n"
           "  seed-inbound LINE FROM NAME AGO_S TEXT\n"
           "                                record that customer FROM wrote TEXT on LINE AGO_S\n"
@@ -34,44 +54,70 @@ static void usage(FILE *to)
           to);
 }
 
-static int print_new(ativa_err err, json_t *doc)
+int admin_print_new(ativa_err err, json_t *doc)
 {
     if (err) {
         fprintf(stderr, "ativa-admin: %s (%s)\n", ativa_strerror(err), ativa_err_code(err));
         json_decref(doc);
-        return 1;
+        return ADMIN_FAILED;
     }
     char *text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
     json_decref(doc);
     if (!text)
-        return 1;
+        return ADMIN_FAILED;
     puts(text);
     free(text);
-    return 0;
+    return ADMIN_OK;
+}
+
+static int vreport(const char *fmt, va_list ap)
+{
+    fputs("ativa-admin: ", stderr);
+    int n = vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    return n;
+}
+
+int admin_fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(fmt, ap);
+    va_end(ap);
+    return ADMIN_FAILED;
+}
+
+int admin_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(fmt, ap);
+    va_end(ap);
+    fputs("ativa-admin: see ativa-admin --help\n", stderr);
+    return ADMIN_USAGE;
 }
 
 /* Takes the result and the document separately: C leaves the order of evaluation of a call's
  * arguments unspecified, so `print_new(read(&doc), doc)` could pass doc before read sets it. */
 static int print_read(ativa_err err, json_t **doc)
 {
-    return print_new(err, *doc);
+    return admin_print_new(err, *doc);
 }
 
-static int parse_u64(const char *s, uint64_t *out)
+int admin_parse_u64(const char *s, uint64_t *out)
 {
     char *end;
-    if (!s || !*s)
+    if (!s || *s < '0' || *s > '9')
         return -1;
+    errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
-    if (*end)
+    if (*end || errno == ERANGE)
         return -1;
     *out = v;
     return 0;
 }
 
-#include <time.h>
-
-static int64_t wall_ms(void)
+int64_t admin_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -83,7 +129,7 @@ static int64_t wall_ms(void)
 static int seed_inbound(ativa_store *st, const char *line, const char *from, const char *name,
                         int64_t ago_s, const char *text)
 {
-    int64_t now = wall_ms();
+    int64_t now = admin_now_ms();
     char wamid[ATIVA_WAMID_MAX];
     snprintf(wamid, sizeof wamid, "wamid.seed.%s.%s.%lld", line, from, (long long)ago_s);
     ativa_store_op op;
@@ -100,10 +146,10 @@ static int seed_inbound(ativa_store *st, const char *line, const char *from, con
     op.in.inbound.window_ms = 24LL * 3600 * 1000;
     ativa_err err = ativa_store_execute(st, &op);
     if (err && err != ATIVA_ERR_DUPLICATE)
-        return print_new(err, NULL);
-    return print_new(ATIVA_OK, json_pack("{s:s, s:I, s:b}", "wamid", wamid, "conversation",
-                                         (json_int_t)op.out.conv, "duplicate",
-                                         err == ATIVA_ERR_DUPLICATE));
+        return admin_print_new(err, NULL);
+    return admin_print_new(ATIVA_OK, json_pack("{s:s, s:I, s:b}", "wamid", wamid, "conversation",
+                                               (json_int_t)op.out.conv, "duplicate",
+                                               err == ATIVA_ERR_DUPLICATE));
 }
 
 static int run(ativa_store *st, int argc, char **argv)
@@ -119,28 +165,29 @@ static int run(ativa_store *st, int argc, char **argv)
     if (!strcmp(cmd, "window") && argc == 3) {
         int64_t last = 0;
         ativa_err err = ativa_store_get_window(st, argv[1], argv[2], &last);
-        return print_new(err, err ? NULL : json_pack("{s:I}", "last_inbound_ms", (json_int_t)last));
+        return admin_print_new(err, err ? NULL
+                                        : json_pack("{s:I}", "last_inbound_ms", (json_int_t)last));
     }
     if (!strcmp(cmd, "conversations") && argc == 1)
         return print_read(ativa_store_list_open_conversations(st, &doc), &doc);
-    if (!strcmp(cmd, "conversation") && argc == 2 && !parse_u64(argv[1], &id)) {
+    if (!strcmp(cmd, "conversation") && argc == 2 && !admin_parse_u64(argv[1], &id)) {
         json_t *conv = NULL, *messages = NULL;
         ativa_err err = ativa_store_get_conversation(st, id, &conv);
         if (!err)
             err = ativa_store_list_messages(st, id, 0, 1000, &messages);
         if (err) {
             json_decref(conv);
-            return print_new(err, NULL);
+            return admin_print_new(err, NULL);
         }
-        json_t *with_view = ativa_store_conv_with_view_new(conv, wall_ms());
+        json_t *with_view = ativa_store_conv_with_view_new(conv, admin_now_ms());
         json_decref(conv);
-        return print_new(ATIVA_OK,
-                         json_pack("{s:o, s:o}", "conversation", with_view, "messages", messages));
+        return admin_print_new(
+            ATIVA_OK, json_pack("{s:o, s:o}", "conversation", with_view, "messages", messages));
     }
     if (!strcmp(cmd, "message") && argc == 2)
         return print_read(ativa_store_get_message_by_wamid(st, argv[1], &doc), &doc);
-    if (!strcmp(cmd, "events") && argc <= 3 && (argc < 2 || !parse_u64(argv[1], &id)) &&
-        (argc < 3 || !parse_u64(argv[2], &limit)))
+    if (!strcmp(cmd, "events") && argc <= 3 && (argc < 2 || !admin_parse_u64(argv[1], &id)) &&
+        (argc < 3 || !admin_parse_u64(argv[2], &limit)))
         return print_read(ativa_store_events_after(st, id, (unsigned)limit, &doc), &doc);
     if (!strcmp(cmd, "outbox") && argc == 1)
         return print_read(ativa_store_list_due_outbox(st, INT64_MAX, 1000, &doc), &doc);
@@ -150,21 +197,27 @@ static int run(ativa_store *st, int argc, char **argv)
         ativa_store_stats s;
         ativa_err err = ativa_store_stats_get(st, &s);
         if (err)
-            return print_new(err, NULL);
+            return admin_print_new(err, NULL);
         json_t *dbs = json_object();
         for (unsigned i = 0; i < s.db_count; i++)
             json_object_set_new(dbs, s.dbs[i].name, json_integer((json_int_t)s.dbs[i].entries));
-        return print_new(ATIVA_OK,
-                         json_pack("{s:I, s:I, s:I, s:I, s:o}", "map_size", (json_int_t)s.map_size,
-                                   "page_size", (json_int_t)s.page_size, "pages_used",
-                                   (json_int_t)s.pages_used, "last_event_seq",
-                                   (json_int_t)s.last_event_seq, "entries", dbs));
+        return admin_print_new(ATIVA_OK, json_pack("{s:I, s:I, s:I, s:I, s:o}", "map_size",
+                                                   (json_int_t)s.map_size, "page_size",
+                                                   (json_int_t)s.page_size, "pages_used",
+                                                   (json_int_t)s.pages_used, "last_event_seq",
+                                                   (json_int_t)s.last_event_seq, "entries", dbs));
     }
-    if (!strcmp(cmd, "seed-inbound") && argc == 6 && !parse_u64(argv[4], &id))
+    if (!strcmp(cmd, "agent"))
+        return admin_agent(st, argc, argv);
+    if (!strcmp(cmd, "attendances"))
+        return admin_attendances(st, argc, argv);
+    if (!strcmp(cmd, "backup"))
+        return admin_backup(st, argc, argv);
+    if (!strcmp(cmd, "seed-inbound") && argc == 6 && !admin_parse_u64(argv[4], &id))
         return seed_inbound(st, argv[1], argv[2], argv[3], (int64_t)id, argv[5]);
     fprintf(stderr, "ativa-admin: unknown command or wrong arguments: %s\n", cmd);
     usage(stderr);
-    return 2;
+    return ADMIN_USAGE;
 }
 
 int main(int argc, char **argv)
@@ -190,7 +243,7 @@ int main(int argc, char **argv)
     if (err) {
         fprintf(stderr, "ativa-admin: cannot open the data directory %s: %s\n", data,
                 ativa_strerror(err));
-        return 1;
+        return ADMIN_FAILED;
     }
     int rc = run(st, argc - i, argv + i);
     ativa_store_close(st);

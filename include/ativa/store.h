@@ -135,7 +135,7 @@ typedef enum ativa_store_op_kind {
      *  recorded), ATIVA_ERR_INVALID_ARGUMENT (expires_ms <= now_ms, malformed token_hash). */
     ATIVA_STORE_CREATE_SESSION,
     /** Revoke the session of token_hash (ATIVA_ERR_NOT_FOUND; ATIVA_ERR_DUPLICATE if already
-     *  revoked), or with token_hash NULL every unrevoked session of agent (ATIVA_ERR_NOT_FOUND
+     *  revoked), or with token_hash NULL every live session of agent (ATIVA_ERR_NOT_FOUND
      *  for an unknown agent). out.count: sessions revoked; out.agent: whose. */
     ATIVA_STORE_REVOKE_SESSION,
     /** A failed login for in.login.login: failures + 1, last at now_ms. out.count: failures. */
@@ -255,9 +255,10 @@ typedef struct ativa_store_out {
     uint64_t outbox;     /**< the outbox entry created (or concerned) */
     uint64_t attendance; /**< FINALIZE: the attendance written */
     uint64_t owner;      /**< the conversation's owner after the op */
-    unsigned count;      /**< OUTBOX_RECOVER: entries marked UNKNOWN; sessions revoked or
-                          *   purged; LOGIN_FAILED: failures so far */
-    uint64_t agent;      /**< PUT_AGENT, REVOKE_SESSION: the agent concerned */
+    unsigned
+        count;      /**< OUTBOX_RECOVER: entries marked UNKNOWN; live sessions revoked
+                     *   (REVOKE_SESSION, PUT_AGENT), sessions purged; LOGIN_FAILED: failures so far */
+    uint64_t agent; /**< PUT_AGENT, REVOKE_SESSION: the agent concerned */
     uint64_t event_first, event_last; /**< events appended (both 0 if none) */
 } ativa_store_out;
 
