@@ -131,6 +131,7 @@ function onState(state, detail) {
 }
 
 function refreshControls() {
+  byTestId('new-conversation').disabled = !app.live();
   conversations.render();
   chat.tick();
   qualify.controls();

@@ -323,8 +323,8 @@ export function createNewConversation(app) {
       renderLines(prefill.line);
       to.value = prefill.number ?? '';
       setError('');
-      replace(params);
       templateSelect.value = '';
+      renderParams(); // no template yet: no inputs, and the preview says to choose one
       renderFeedback();
       controls();
       if (!dialog.open) dialog.showModal();
