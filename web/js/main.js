@@ -173,6 +173,13 @@ async function reload() {
   }
 }
 
+// Lists are redrawn with new nodes: a control is the same if it is the same item of the same list.
+function sameControl(a, b) {
+  if (a === b || a === document.body || a == null) return true;
+  return Boolean(a.dataset?.testid) && a.dataset.testid === b?.dataset?.testid &&
+    a.dataset.conversationId === b.dataset.conversationId;
+}
+
 async function openConversation(id) {
   shell.selectAtendimento();
   if (store.shownId !== id) {
@@ -181,10 +188,12 @@ async function openConversation(id) {
   }
   store.show(id);
   chat.refresh();
+  const focusBefore = document.activeElement;
   try {
     store.loadChat(await app.conn.request('conversation.open', { conversation_id: id }));
     chat.refresh();
-    chat.focusComposer();
+    // Move to the composer only if the agent has not gone on to another field meanwhile.
+    if (sameControl(document.activeElement, focusBefore)) chat.focusComposer();
   } catch (err) {
     app.toast('error', err.message);
   }

@@ -132,8 +132,9 @@ export class Store {
     const conv = data.conversation;
     if (!conv) return;
     this.putConversation(conv);
-    this.messages.set(conv.id, new Map());
+    // Merged, not replaced: an event that overtook this answer already holds newer news.
     for (const m of data.messages ?? []) this.putMessage(m);
+    if (!this.messages.has(conv.id)) this.messages.set(conv.id, new Map());
     if ('previous' in data) this.previous.set(conv.id, data.previous ?? null);
     this.notify('conversations');
     this.notify('messages', { id: conv.id });

@@ -4,6 +4,7 @@ import { byTestId, el, replace, show } from '../dom.js';
 import { formatCountdown, formatDateTime, formatMessageTime, formatNumber, STATUS_WORDS } from '../format.js';
 import { windowView } from '../state.js';
 
+const TEXT_MAX_CHARS = 4096;
 const ALERT_24H = 'Já se passaram mais de 24 horas desde a última mensagem do cliente.';
 
 export function createChat(app) {
@@ -48,6 +49,10 @@ export function createChat(app) {
     if (!conv || sending || send.disabled) return;
     if (body.trim() === '') {
       say('digite uma mensagem', true);
+      return;
+    }
+    if ([...body].length > TEXT_MAX_CHARS) {
+      say(`o texto tem ${[...body].length} caracteres; o WhatsApp aceita até ${TEXT_MAX_CHARS}`, true);
       return;
     }
     sending = true;
@@ -163,8 +168,24 @@ export function createChat(app) {
     state.dataset.error = String(errorText !== '');
   }
 
+  // The list is redrawn whole; only what the customer just wrote is read out.
+  const announce = document.getElementById('chat-announce');
+  let announced = new Set();
+  function announceNew() {
+    const conv = store.conversations.get(store.shownId);
+    if (!conv) return;
+    const inbound = store.messagesOf(conv.id).filter((m) => m.direction === 'in');
+    const fresh = inbound.filter((m) => !announced.has(`${conv.id}:${m.seq}`));
+    if (list.dataset.conversation === String(conv.id) && fresh.length)
+      announce.textContent = `Nova mensagem do cliente: ${fresh[fresh.length - 1].text ?? ''}`;
+    announced = new Set(inbound.map((m) => `${conv.id}:${m.seq}`));
+  }
+
   store.subscribe((topic, detail) => {
-    if (topic === 'messages' && (detail.id == null || detail.id === store.shownId)) renderMessages();
+    if (topic === 'messages' && (detail.id == null || detail.id === store.shownId)) {
+      announceNew();
+      renderMessages();
+    }
     if (topic === 'conversations' || topic === 'session' || topic === 'messages') controls();
   });
 

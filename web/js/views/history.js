@@ -197,6 +197,9 @@ export function createHistory(app) {
     page += 1;
     load();
   });
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && openMenu) closeMenu(true);
+  });
   document.addEventListener('click', (e) => {
     if (openMenu && !openMenu.menu.contains(e.target) && e.target !== openMenu.button) closeMenu(false);
   });
