@@ -197,7 +197,13 @@ test('draining: reconnect after retry_ms, not after the back-off', async () => {
   ws.drop(1012);
   const t = timers.filter((x) => !x.done).pop();
   assert.ok(t.ms >= 3000 && t.ms <= 3250, String(t.ms));
-  assert.equal(log.states[log.states.length - 1][0], 'reconnecting');
+  const [state, detail] = log.states[log.states.length - 1];
+  assert.equal(state, 'reconnecting');
+  assert.equal(detail.draining, true);
+  t.done = true;
+  t.fn();
+  sockets[sockets.length - 1].drop();
+  assert.equal(log.states[log.states.length - 1][1].draining, false, 'only the announced restart is a drain');
 });
 
 test('an unauthenticated session stops reconnecting and asks for a login', async () => {

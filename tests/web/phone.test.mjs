@@ -34,7 +34,7 @@ test('exactly 67 DDDs are in use', () => {
 
 test('checkPhone cleans pasted formatting and explains a bad number in words', () => {
   assert.deepEqual(checkPhone('+55 (11) 99999-9999'), {
-    ok: true, digits: '5511999999999', code: null, message: null,
+    ok: true, digits: '5511999999999', kind: 'mobile', code: null, message: null,
   });
   const bad = checkPhone('+55 (11) 9999-9999');
   assert.equal(bad.ok, false);

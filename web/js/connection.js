@@ -30,7 +30,8 @@ export function socketUrl(loc = window.location) {
  * States, reported through onState(state, detail):
  *   'connecting'   socket opening or resume not yet answered
  *   'live'         resumed: events flow and requests may be sent
- *   'reconnecting' waiting detail.retryAtMs before the next attempt
+ *   'reconnecting' waiting detail.retryAtMs before the next attempt (detail.draining: the
+ *                  gateway announced a restart)
  *   'stopped'      stop() was called or the session ended
  */
 export class Connection {
@@ -193,12 +194,13 @@ export class Connection {
 
   scheduleReconnect() {
     let delay = backoffDelay(this.attempt++);
-    if (this.drainMs != null) {
+    const draining = this.drainMs != null;
+    if (draining) {
       delay = this.drainMs + Math.round(Math.random() * 250); // spread the reconnect storm
       this.drainMs = null;
       this.attempt = 0;
     }
-    this.setState('reconnecting', { retryAtMs: Date.now() + delay, attempt: this.attempt, wasLive: this.wasLive });
+    this.setState('reconnecting', { retryAtMs: Date.now() + delay, attempt: this.attempt, wasLive: this.wasLive, draining });
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;

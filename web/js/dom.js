@@ -2,7 +2,7 @@
 // customer writes can become markup.
 
 /**
- * el('button', {class: 'x', dataset: {testid: 'y'}, on: {click: f}, disabled: true}, 'Texto', child)
+ * el('button', {class: 'x', dataset: {testid: 'save'}, on: {click: f}, disabled: true}, 'Texto', child)
  * Attributes are set with setAttribute (booleans: present when true); children are nodes or text.
  */
 export function el(tag, attrs = {}, ...children) {

@@ -141,6 +141,14 @@ function refreshControls() {
 
 async function onResumed(data) {
   resumeSeq = Number.isInteger(data.last_seq) ? data.last_seq : 0;
+  if (store.agent && data.agent && data.agent.id !== store.agent.id) {
+    // Another login in this browser replaced the session cookie: nothing shown belongs to it.
+    store.resetData();
+    store.lastSeq = 0;
+    history.reset();
+    chat.reset();
+    qualify.reset();
+  }
   store.setResumed(data);
   shell.setAgent(store.agent);
   if (store.agent) saveSession({ ...(readSession() ?? {}), agent: store.agent });

@@ -84,7 +84,7 @@ export function validatePhone(digits) {
 /**
  * What the "Para" field shows while the agent types: the canonical digits and, when they are
  * not a callable number, the reason in words.
- * @returns {{ok: boolean, digits: string, code: string|null, message: string|null}}
+ * @returns {{ok: boolean, digits: string, kind?: string, code: string|null, message: string|null}}
  */
 export function checkPhone(input) {
   const cleaned = cleanPhone(input);
@@ -93,5 +93,5 @@ export function checkPhone(input) {
   const v = validatePhone(cleaned.digits);
   if (!v.ok)
     return { ok: false, digits: cleaned.digits, code: v.code, message: PHONE_MESSAGES[v.code] };
-  return { ok: true, digits: cleaned.digits, code: null, message: null };
+  return { ok: true, digits: cleaned.digits, kind: v.kind, code: null, message: null };
 }

@@ -6,6 +6,8 @@ import { byTestId, el, replace, show } from '../dom.js';
 import { checkPhone } from '../phone.js';
 import { checkValue, renderPieces, slotLabel, valuesComplete } from '../template.js';
 
+const KIND_WORDS = { mobile: 'celular do Brasil', landline: 'fixo do Brasil', other: 'internacional' };
+
 export function createNewConversation(app) {
   const { store } = app;
   const dialog = byTestId('new-conversation-dialog');
@@ -51,7 +53,7 @@ export function createNewConversation(app) {
     const p = phone();
     feedback.dataset.ok = String(p.ok);
     to.setAttribute('aria-invalid', String(!p.ok));
-    if (p.ok) feedback.textContent = `Número: ${p.digits}`;
+    if (p.ok) feedback.textContent = `Número: ${p.digits} (${KIND_WORDS[p.kind]})`;
     else feedback.textContent = p.digits ? `${p.digits}: ${p.message}` : p.message;
   }
 

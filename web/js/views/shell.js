@@ -54,9 +54,10 @@ export function createShell({ onLogout, onTab }) {
       if (!offline) return;
       const say = () => {
         const left = detail.retryAtMs ? Math.max(0, Math.ceil((detail.retryAtMs - Date.now()) / 1000)) : 0;
+        const why = detail.draining ? 'O servidor está reiniciando.' : 'Sem conexão com o servidor.';
         banner.textContent =
           state === 'reconnecting'
-            ? `Sem conexão com o servidor. Nova tentativa em ${left} s. O que está na tela pode estar desatualizado e as ações estão suspensas.`
+            ? `${why} Nova tentativa em ${left} s. O que está na tela pode estar desatualizado e as ações estão suspensas.`
             : 'Conectando ao servidor… As ações ficam suspensas até a conexão ser restabelecida.';
       };
       say();
