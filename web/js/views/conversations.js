@@ -79,7 +79,8 @@ export function createConversations(app) {
 
   function render() {
     const all = store.openConversations();
-    const owned = all.filter((c) => c.owner);
+    // A conversation another agent took leaves an agent's screen; supervisors see them all.
+    const owned = all.filter((c) => c.owner && (store.isSupervisor() || c.owner.id === store.agent?.id));
     const queued = all.filter((c) => !c.owner);
     const focused = document.activeElement?.dataset?.conversationId;
     const focusedTestId = document.activeElement?.dataset?.testid;
