@@ -8,7 +8,7 @@ packages=(
     build-essential cmake pkg-config git ca-certificates openssl curl
     libwebsockets-dev libssl-dev libjansson-dev liblmdb-dev lmdb-utils
     libcmocka-dev gcovr clang libclang-rt-14-dev
-    nodejs npm
+    nodejs npm chromium
 )
 
 # A Node.js installed another way (e.g. NodeSource's nodejs, which ships npm itself and conflicts
