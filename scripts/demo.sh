@@ -41,6 +41,12 @@ if [[ ! -d "$data" ]]; then
     "${admin[@]}" seed-inbound 1001 5511976543210 "Carlos Pereira" 259200 "Obrigado pelo atendimento!" >/dev/null
     "${admin[@]}" seed-inbound 1001 558299448232 "José Araújo" 7200 "Bom dia, podem me ligar?" >/dev/null
     "${admin[@]}" seed-inbound 1002 5531991234567 "Luíza Andrade" 1800 "Queria remarcar minha consulta." >/dev/null
+    # Agents (demo passwords: never use these anywhere else).
+    echo "maria-demo-123" | "${admin[@]}" agent add maria --name "Maria Souza" --lines 1001 --password-stdin >/dev/null
+    echo "joao-demo-123" | "${admin[@]}" agent add joao --name "João Lima" --lines 1001,1002 --password-stdin >/dev/null
+    echo "ana-demo-123" | "${admin[@]}" agent add ana --name "Ana Ribeiro" --role supervisor --password-stdin >/dev/null
+    # Carlos was attended 3 days ago: his conversation is history (Histórico), his window closed.
+    "${admin[@]}" finalize 1001 5511976543210 maria "Entrega" "Cliente agradeceu; pedido entregue." >/dev/null
 fi
 
 pids=()
@@ -63,6 +69,8 @@ cat <<TEXT
 ativa is running.
 
   Console:   https://localhost:8443
+             agents: maria / maria-demo-123 (line 1001), joao / joao-demo-123 (both lines),
+             supervisor ana / ana-demo-123
              (the certificate is signed by the development CA certs/out/ca.pem: import it in
              your browser, or accept the warning)
   Logs:      var/demo/gateway.log, var/demo/sim.log

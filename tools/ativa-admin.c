@@ -50,7 +50,10 @@ static void usage(FILE *to)
           "write commands (stop the gateway first, or use them only for demonstrations):\n"
           "  seed-inbound LINE FROM NAME AGO_S TEXT\n"
           "                                record that customer FROM wrote TEXT on LINE AGO_S\n"
-          "                                seconds ago (demo data: opens the window from then)\n",
+          "                                seconds ago (demo data: opens the window from then)\n"
+          "  finalize LINE NUMBER AGENT_LOGIN [REASON [DESCRIPTION]]\n"
+          "                                finish the customer's open conversation as that\n"
+          "                                agent (taking it from the shared queue if needed)\n",
           to);
 }
 
@@ -152,6 +155,52 @@ static int seed_inbound(ativa_store *st, const char *line, const char *from, con
                                                err == ATIVA_ERR_DUPLICATE));
 }
 
+/* An operator finishing a conversation nobody will finish (or the demo's history): as the
+ * agent, who takes it from the shared queue first when it is there. */
+static int finalize(ativa_store *st, const char *line, const char *number, const char *login,
+                    const char *reason, const char *description)
+{
+    json_t *agent = NULL, *conv = NULL;
+    ativa_err err = ativa_store_get_agent_by_login(st, login, false, &agent);
+    if (err) {
+        fprintf(stderr, "ativa-admin: no agent %s: create it with 'agent add'\n", login);
+        return 1;
+    }
+    uint64_t agent_id = (uint64_t)json_integer_value(json_object_get(agent, "id"));
+    json_decref(agent);
+    err = ativa_store_open_conversation(st, line, number, &conv);
+    if (err) {
+        fprintf(stderr, "ativa-admin: %s has no open conversation on line %s\n", number, line);
+        return 1;
+    }
+    uint64_t conv_id = (uint64_t)json_integer_value(json_object_get(conv, "id"));
+    uint64_t owner = (uint64_t)json_integer_value(json_object_get(conv, "owner"));
+    json_decref(conv);
+    int64_t now = admin_now_ms();
+    ativa_store_op op;
+    if (owner == 0) {
+        memset(&op, 0, sizeof op);
+        op.kind = ATIVA_STORE_TAKE_CONVERSATION;
+        op.in.conv.conv = conv_id;
+        op.in.conv.agent = agent_id;
+        op.in.conv.now_ms = now;
+        if ((err = ativa_store_execute(st, &op)))
+            return admin_print_new(err, NULL);
+    }
+    memset(&op, 0, sizeof op);
+    op.kind = ATIVA_STORE_FINALIZE;
+    op.in.finalize.conv = conv_id;
+    op.in.finalize.agent = agent_id;
+    op.in.finalize.reason = reason;
+    op.in.finalize.description = description;
+    op.in.finalize.now_ms = now;
+    if ((err = ativa_store_execute(st, &op)))
+        return admin_print_new(err, NULL);
+    json_t *attendance = NULL;
+    err = ativa_store_get_attendance(st, op.out.attendance, &attendance);
+    return admin_print_new(err, attendance);
+}
+
 static int run(ativa_store *st, int argc, char **argv)
 {
     const char *cmd = argv[0];
@@ -215,6 +264,9 @@ static int run(ativa_store *st, int argc, char **argv)
         return admin_backup(st, argc, argv);
     if (!strcmp(cmd, "seed-inbound") && argc == 6 && !admin_parse_u64(argv[4], &id))
         return seed_inbound(st, argv[1], argv[2], argv[3], (int64_t)id, argv[5]);
+    if (!strcmp(cmd, "finalize") && argc >= 4 && argc <= 6)
+        return finalize(st, argv[1], argv[2], argv[3], argc > 4 ? argv[4] : NULL,
+                        argc > 5 ? argv[5] : NULL);
     fprintf(stderr, "ativa-admin: unknown command or wrong arguments: %s\n", cmd);
     usage(stderr);
     return ADMIN_USAGE;
