@@ -21,7 +21,7 @@
 
 /** Longest login and display name, with NUL. */
 #define ATIVA_AGENT_LOGIN_MAX 65
-#define ATIVA_AGENT_NAME_MAX 129
+#define ATIVA_AGENT_NAME_MAX  129
 /** Lines an agent may be given (phone_number_ids). */
 #define ATIVA_AGENT_LINES_MAX 32
 

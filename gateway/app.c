@@ -2,7 +2,12 @@
 #include "app.h"
 
 #include "bridge.h"
+#include "expiry.h"
+#include "ingest.h"
+#include "metrics.h"
+#include "templates.h"
 #include "log.h"
+#include "outbox.h"
 
 #include <ativa/store.h>
 
@@ -40,6 +45,35 @@ static ativa_err put_lines(struct ativa_server *srv)
     return ATIVA_OK;
 }
 
+static void gateway_metrics(struct ativa_server *srv, struct ativa_metrics_out *out, void *arg)
+{
+    (void)arg;
+    const struct ativa_ingest_stats *w = ativa_ingest_stats();
+    ativa_metrics_counter(out, "ativa_webhooks_total", "Webhook bodies by answer",
+                          "result=\"accepted\"", w->accepted);
+    ativa_metrics_sample(out, "ativa_webhooks_total", "result=\"refused\"", (double)w->refused);
+    ativa_metrics_sample(out, "ativa_webhooks_total", "result=\"store_failed\"", (double)w->failed);
+    ativa_metrics_counter(out, "ativa_webhook_events_total", "Webhook events by outcome",
+                          "kind=\"message\"", w->messages);
+    ativa_metrics_sample(out, "ativa_webhook_events_total", "kind=\"status\"", (double)w->statuses);
+    ativa_metrics_sample(out, "ativa_webhook_events_total", "kind=\"duplicate\"",
+                         (double)w->duplicates);
+    ativa_metrics_sample(out, "ativa_webhook_events_total", "kind=\"unknown_line\"",
+                         (double)w->unknown_lines);
+    ativa_metrics_gauge(out, "ativa_expiry_timers", "Open conversations with a pending expiry",
+                        NULL, (double)ativa_expiry_pending(srv));
+    ativa_templates_stats t;
+    ativa_templates_stats_get(srv, &t);
+    ativa_metrics_gauge(out, "ativa_templates", "Templates known", NULL, (double)t.total);
+    ativa_metrics_counter(out, "ativa_template_syncs_total", "Template syncs by result",
+                          "result=\"ok\"", t.syncs_ok);
+    ativa_metrics_sample(out, "ativa_template_syncs_total", "result=\"failed\"",
+                         (double)t.syncs_failed);
+    ativa_metrics_gauge(out, "ativa_store_writes_pending",
+                        "Store writes submitted and not yet completed", NULL,
+                        (double)ativa_bridge_pending(srv->bridge));
+}
+
 ativa_err ativa_app_start(struct ativa_server *srv)
 {
     /* The data is the contact center's conversations: readable by this user only. */
@@ -74,11 +108,27 @@ ativa_err ativa_app_start(struct ativa_server *srv)
     ativa_store_last_event_seq(store, &last_seq);
     ativa_log_info("store open", "data_dir=%s lines=%zu last_event_seq=%llu", srv->cfg->data_dir,
                    srv->cfg->n_lines, (unsigned long long)last_seq);
+
+    /* Templates: the stored offer at once, then the file or the first Graph API sync. */
+    if ((err = ativa_templates_start(srv)))
+        return err;
+    /* Window expiries of the open conversations, re-armed from the store. */
+    if ((err = ativa_expiry_start(srv)))
+        return err;
+    /* The outbox: recovers what a crash left half-sent, then sends what is queued. */
+    if ((err = ativa_outbox_start(srv)))
+        return err;
+    ativa_metrics_register(gateway_metrics, NULL);
     return ATIVA_OK;
 }
 
 void ativa_app_stop(struct ativa_server *srv)
 {
+    /* Before the store closes: their last writes (outcomes, withdrawn sends) are still
+     * accepted. */
+    ativa_outbox_stop(srv);
+    ativa_expiry_stop(srv);
+    ativa_templates_stop(srv);
     if (srv->store) {
         /* Applies what was accepted; completions queue up in the bridge. */
         ativa_store_close(srv->store);

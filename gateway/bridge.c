@@ -77,6 +77,10 @@ void ativa_bridge_drain(struct ativa_server *srv)
         job->done(srv, job);
         job = next;
     }
+    /* At shutdown the store is closed before the last completions are handed over; listeners
+     * read the store, and their owners are already stopped. */
+    if (!srv->store)
+        return;
     for (unsigned i = 0; i < b->n_listeners; i++)
         b->listeners[i].fn(srv, b->listeners[i].arg);
 }

@@ -586,7 +586,7 @@ static void parse_string_list(struct ctx *c, json_t *arr, const char *key, size_
 
 static void parse_templates(struct ctx *c, json_t *root, struct ativa_config *cfg)
 {
-    static const char *const known[] = {"source", "file", "sync_interval_s", NULL};
+    static const char *const known[] = {"source", "file", "sync_interval_s", "page_size", NULL};
     json_t *o = get_object(c, root, "templates");
     check_known(c, o, "templates", known);
     char *source = NULL;
@@ -615,6 +615,10 @@ static void parse_templates(struct ctx *c, json_t *root, struct ativa_config *cf
     get_uint(c, o, "templates", "sync_interval_s", false, 60, 86400,
              "give how often templates are fetched from Meta, in seconds", &v);
     cfg->templates_sync_interval_s = (unsigned)v;
+    v = cfg->templates_page_size;
+    get_uint(c, o, "templates", "page_size", false, 1, 1000,
+             "give how many templates to ask Meta for per page", &v);
+    cfg->templates_page_size = (unsigned)v;
 }
 
 static void parse_console(struct ctx *c, json_t *root, struct ativa_config *cfg)
@@ -713,6 +717,7 @@ ativa_err ativa_config_parse_new(const char *text, size_t len, const char *base_
     cfg->webhook_max_body_bytes = ATIVA_CONFIG_DEFAULT_MAX_BODY;
     cfg->templates_source = ATIVA_TEMPLATES_GRAPH;
     cfg->templates_sync_interval_s = ATIVA_CONFIG_DEFAULT_SYNC_S;
+    cfg->templates_page_size = ATIVA_CONFIG_DEFAULT_PAGE_SIZE;
     cfg->window_ms = ATIVA_CONFIG_WINDOW_MS;
     cfg->session_ttl_s = ATIVA_CONFIG_DEFAULT_SESSION_TTL_S;
     cfg->log_level = ATIVA_LOG_INFO;
@@ -969,6 +974,7 @@ char *ativa_config_describe_new(const struct ativa_config *cfg)
               cfg->templates_source == ATIVA_TEMPLATES_FILE ? "file" : "graph");
     sb_printf(&b, "templates.file=%s\n", cfg->templates_file ? cfg->templates_file : "");
     sb_printf(&b, "templates.sync_interval_s=%u\n", cfg->templates_sync_interval_s);
+    sb_printf(&b, "templates.page_size=%u\n", cfg->templates_page_size);
     sb_printf(&b, "window_ms=%lld\n", (long long)cfg->window_ms);
     for (size_t i = 0; i < cfg->n_allowed_origins; i++)
         sb_printf(&b, "console.allowed_origins[%zu]=%s\n", i, cfg->allowed_origins[i]);

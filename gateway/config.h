@@ -30,6 +30,7 @@
 #define ATIVA_CONFIG_MIN_MAX_BODY          1024u
 #define ATIVA_CONFIG_MAX_MAX_BODY          (16u * 1024 * 1024)
 #define ATIVA_CONFIG_DEFAULT_SYNC_S        3600u
+#define ATIVA_CONFIG_DEFAULT_PAGE_SIZE     100u
 #define ATIVA_CONFIG_WINDOW_MS             86400000LL
 #define ATIVA_CONFIG_DEFAULT_SESSION_TTL_S 43200u
 
@@ -76,6 +77,7 @@ struct ativa_config {
     enum ativa_templates_source templates_source;
     char *templates_file; /**< set only when templates_source is ATIVA_TEMPLATES_FILE */
     unsigned templates_sync_interval_s;
+    unsigned templates_page_size; /**< templates asked for per page of the Graph API list */
 
     int64_t window_ms; /**< 24 h in production; shorter only for tests and demonstrations */
 

@@ -14,6 +14,9 @@ extern const struct ativa_route ativa_health_route;
 /** GET and POST /webhooks/whatsapp: Meta's verification handshake and events (webhook.c). */
 extern const struct ativa_route ativa_webhook_route;
 
+/** GET /metrics: Prometheus text, loopback only (metrics.c). */
+extern const struct ativa_route ativa_metrics_route;
+
 /** The loop's own protocol: store completions arrive through it (bridge.c). */
 extern const struct ativa_route ativa_loop_route;
 

@@ -47,6 +47,7 @@ static const struct lws_protocol_vhost_options extra_mimetypes[] = {
 static const struct ativa_route *const routes[] = {
     &ativa_health_route,
     &ativa_webhook_route,
+    &ativa_metrics_route,
     &ativa_loop_route,
     &ativa_graph_client_route,
 };

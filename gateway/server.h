@@ -61,6 +61,7 @@ struct ativa_store;
 struct ativa_bridge;
 struct ativa_outbox;
 struct ativa_templates;
+struct ativa_expiry;
 
 struct ativa_server {
     const struct ativa_config *cfg; /**< borrowed; outlives the server */
@@ -73,6 +74,7 @@ struct ativa_server {
     struct ativa_bridge *bridge;       /**< store completions back to the loop (bridge.h) */
     struct ativa_outbox *outbox;       /**< sends to the Graph API (outbox.h); NULL until set */
     struct ativa_templates *templates; /**< the approved-template offer (templates.h) */
+    struct ativa_expiry *expiry;       /**< window expiry timers (expiry.h) */
     struct lws_context *context;
     struct lws_vhost *vhost;
     struct ativa_health health;

@@ -3,6 +3,8 @@
 
 #include "http.h"
 #include "ingest.h"
+#include "metrics.h"
+#include "clock.h"
 #include "log.h"
 #include "routes.h"
 
@@ -31,6 +33,7 @@ struct webhook_pss {
     struct lws *wsi;
     struct ativa_ingest *ingest; /* events being committed; the answer waits for them */
     unsigned pending_status;     /* the answer, once they are, sent from WRITEABLE */
+    int64_t body_done_mono_ms;   /* for the acknowledgement latency */
     const char *pending_body;
 };
 
@@ -125,6 +128,8 @@ static void events_committed(struct ativa_server *srv, void *owner, unsigned sta
     ativa_server_inflight_end(srv);
     pss->pending_status = status;
     pss->pending_body = body;
+    ativa_metrics_observe(ATIVA_HIST_WEBHOOK_ACK,
+                          (double)(ativa_clock_monotonic_ms() - pss->body_done_mono_ms));
     lws_callback_on_writable(pss->wsi);
 }
 
@@ -136,6 +141,7 @@ static int answer_post(struct lws *wsi, struct webhook_pss *pss)
     struct ativa_ingest *ingest = NULL;
 
     pss->wsi = wsi;
+    pss->body_done_mono_ms = ativa_clock_monotonic_ms();
     ativa_ingest_start(srv, pss->body ? pss->body : "", pss->len,
                        pss->has_signature ? pss->signature : NULL, events_committed, pss, &ingest,
                        &status, &body);

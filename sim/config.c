@@ -131,8 +131,12 @@ static int load_catalog(struct sim_config *cfg, struct sim_waba *w, const char *
         return -1;
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
     if (!root) {
-        fprintf(stderr, "ativa-meta-sim: config: key \"%s\": cannot read %s: %s (line %d)\n", label,
-                path, err.text, err.line);
+        if (err.line > 0)
+            fprintf(stderr, "ativa-meta-sim: config: key \"%s\": cannot read %s: %s (line %d)\n",
+                    label, path, err.text, err.line);
+        else
+            fprintf(stderr, "ativa-meta-sim: config: key \"%s\": cannot read %s: %s\n", label, path,
+                    err.text);
         free(path);
         return -1;
     }

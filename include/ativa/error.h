@@ -104,6 +104,11 @@
       "notificação do WhatsApp malformada")                                                        \
     X(ERR_META_RESPONSE_MALFORMED, "meta_response_malformed", 502,                                 \
       "the Graph API answer could not be understood", "resposta do WhatsApp incompreensível")      \
+    X(ERR_GRAPH_UNREACHABLE, "graph_unreachable", 503,                                             \
+      "the Graph API could not be reached or did not answer in time",                             \
+      "não foi possível falar com o WhatsApp; tente de novo")                                      \
+    X(ERR_GRAPH_REFUSED, "graph_refused", 502, "the Graph API answered with an error",            \
+      "o WhatsApp respondeu com um erro")                                                          \
     /* store */                                                                                    \
     X(ERR_STORE_IO, "store_io", 503, "the store could not read or write its files",               \
       "falha ao gravar os dados; tente de novo")                                                   \

@@ -161,7 +161,7 @@ before(async () => {
     graph_version: 'v21.0', access_token: ACCESS_TOKEN, control_token: CONTROL_TOKEN,
     app_secret: APP_SECRET, webhook_url: `https://127.0.0.1:${hookPort}/webhook`,
     webhook_ca_file: 'ca.pem', webhook_max_attempts: 3, webhook_retry_ms: 50,
-    status_delays_ms: { sent: 40, delivered: 90, read: 140 },
+    status_delays_ms: { sent: 40, delivered: 160, read: 280 },
     lines: [LINE, LINE2],
     wabas: [{ waba_id: '2001', templates_file: 'templates-2001.json' }],
     customers: [
