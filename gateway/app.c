@@ -1,6 +1,8 @@
 /* Start-up and shut-down of the store, the bridge and what depends on them; see app.h. */
 #include "app.h"
 
+#include "agents.h"
+#include "auth_http.h"
 #include "bridge.h"
 #include "expiry.h"
 #include "ingest.h"
@@ -60,6 +62,8 @@ static void gateway_metrics(struct ativa_server *srv, struct ativa_metrics_out *
                          (double)w->duplicates);
     ativa_metrics_sample(out, "ativa_webhook_events_total", "kind=\"unknown_line\"",
                          (double)w->unknown_lines);
+    ativa_metrics_gauge(out, "ativa_console_connections", "Consoles connected", NULL,
+                        (double)ativa_agents_connections());
     ativa_metrics_gauge(out, "ativa_expiry_timers", "Open conversations with a pending expiry",
                         NULL, (double)ativa_expiry_pending(srv));
     ativa_templates_stats t;
@@ -128,6 +132,11 @@ ativa_err ativa_app_start(struct ativa_server *srv)
     /* The outbox: recovers what a crash left half-sent, then sends what is queued. */
     if ((err = ativa_outbox_start(srv)))
         return err;
+    /* The consoles: live events from here on, and the login worker. */
+    if ((err = ativa_agents_start(srv)))
+        return err;
+    if ((err = ativa_auth_start(srv)))
+        return err;
     ativa_metrics_register(gateway_metrics, NULL);
     return ATIVA_OK;
 }
@@ -136,6 +145,7 @@ void ativa_app_stop(struct ativa_server *srv)
 {
     /* Before the store closes: their last writes (outcomes, withdrawn sends) are still
      * accepted. */
+    ativa_auth_stop(srv);
     ativa_outbox_stop(srv);
     ativa_expiry_stop(srv);
     ativa_templates_stop(srv);

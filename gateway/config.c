@@ -623,7 +623,10 @@ static void parse_templates(struct ctx *c, json_t *root, struct ativa_config *cf
 
 static void parse_console(struct ctx *c, json_t *root, struct ativa_config *cfg)
 {
-    static const char *const known[] = {"allowed_origins", "static_dir", "session_ttl_s", NULL};
+    static const char *const known[] = {"allowed_origins",   "static_dir",       "session_ttl_s",
+                                        "max_queued_frames", "max_queued_bytes", "max_frame_bytes",
+                                        "ping_interval_s",   "ping_timeout_s",   "replay_max_events",
+                                        NULL};
     json_t *o = get_object(c, root, "console");
     check_known(c, o, "console", known);
     parse_string_list(c, json_object_get(o, "allowed_origins"), "console.allowed_origins",
@@ -635,9 +638,39 @@ static void parse_console(struct ctx *c, json_t *root, struct ativa_config *cfg)
              "give the directory of the console's files, or leave the key out for web/",
              &cfg->static_dir);
     long long v = cfg->session_ttl_s;
-    get_uint(c, o, "console", "session_ttl_s", false, 300, 604800,
+    get_uint(c, o, "console", "session_ttl_s", false, 2, 604800,
              "give how long an agent's login lasts, in seconds", &v);
     cfg->session_ttl_s = (unsigned)v;
+    v = cfg->max_queued_frames;
+    get_uint(c, o, "console", "max_queued_frames", false, 8, 65536,
+             "give how many frames may wait for a slow console before it is disconnected", &v);
+    cfg->max_queued_frames = (unsigned)v;
+    v = (long long)cfg->max_queued_bytes;
+    get_uint(c, o, "console", "max_queued_bytes", false, 65536, 268435456,
+             "give how many bytes may wait for a slow console before it is disconnected", &v);
+    cfg->max_queued_bytes = (size_t)v;
+    v = cfg->max_frame_bytes;
+    get_uint(c, o, "console", "max_frame_bytes", false, 1024, 65536,
+             "give the largest frame accepted from a console, in bytes (at most 65536)", &v);
+    cfg->max_frame_bytes = (unsigned)v;
+    v = cfg->ping_interval_s;
+    get_uint(c, o, "console", "ping_interval_s", false, 1, 3600,
+             "give how long a console may stay silent before it is pinged, in seconds", &v);
+    cfg->ping_interval_s = (unsigned)v;
+    v = cfg->ping_timeout_s;
+    get_uint(c, o, "console", "ping_timeout_s", false, 2, 7200,
+             "give how long a silent console is kept before it is dropped, in seconds", &v);
+    cfg->ping_timeout_s = (unsigned)v;
+    if (cfg->ping_timeout_s <= cfg->ping_interval_s)
+        problem(&c->p, "console.ping_timeout_s (%u) must be longer than console.ping_interval_s "
+                       "(%u): a console needs time to answer the ping",
+                cfg->ping_timeout_s, cfg->ping_interval_s);
+    v = cfg->replay_max_events;
+    get_uint(c, o, "console", "replay_max_events", false, 1, 100000,
+             "give how many missed events a reconnecting console may be sent before it is told "
+             "to reload",
+             &v);
+    cfg->replay_max_events = (unsigned)v;
 }
 
 static void parse_log(struct ctx *c, json_t *root, struct ativa_config *cfg)
@@ -720,6 +753,12 @@ ativa_err ativa_config_parse_new(const char *text, size_t len, const char *base_
     cfg->templates_page_size = ATIVA_CONFIG_DEFAULT_PAGE_SIZE;
     cfg->window_ms = ATIVA_CONFIG_WINDOW_MS;
     cfg->session_ttl_s = ATIVA_CONFIG_DEFAULT_SESSION_TTL_S;
+    cfg->max_queued_frames = ATIVA_CONFIG_DEFAULT_MAX_QUEUED_FRAMES;
+    cfg->max_queued_bytes = ATIVA_CONFIG_DEFAULT_MAX_QUEUED_BYTES;
+    cfg->max_frame_bytes = ATIVA_CONFIG_DEFAULT_MAX_FRAME_BYTES;
+    cfg->ping_interval_s = ATIVA_CONFIG_DEFAULT_PING_INTERVAL_S;
+    cfg->ping_timeout_s = ATIVA_CONFIG_DEFAULT_PING_TIMEOUT_S;
+    cfg->replay_max_events = ATIVA_CONFIG_DEFAULT_REPLAY_MAX;
     cfg->log_level = ATIVA_LOG_INFO;
 
     static const char *const known[] = {
@@ -980,6 +1019,12 @@ char *ativa_config_describe_new(const struct ativa_config *cfg)
         sb_printf(&b, "console.allowed_origins[%zu]=%s\n", i, cfg->allowed_origins[i]);
     sb_printf(&b, "console.static_dir=%s\n", cfg->static_dir);
     sb_printf(&b, "console.session_ttl_s=%u\n", cfg->session_ttl_s);
+    sb_printf(&b, "console.max_queued_frames=%u\n", cfg->max_queued_frames);
+    sb_printf(&b, "console.max_queued_bytes=%zu\n", cfg->max_queued_bytes);
+    sb_printf(&b, "console.max_frame_bytes=%u\n", cfg->max_frame_bytes);
+    sb_printf(&b, "console.ping_interval_s=%u\n", cfg->ping_interval_s);
+    sb_printf(&b, "console.ping_timeout_s=%u\n", cfg->ping_timeout_s);
+    sb_printf(&b, "console.replay_max_events=%u\n", cfg->replay_max_events);
     sb_printf(&b, "log.level=%s\n", ativa_log_level_name(cfg->log_level));
     if (b.oom) {
         free(b.buf);

@@ -33,6 +33,12 @@
 #define ATIVA_CONFIG_DEFAULT_PAGE_SIZE     100u
 #define ATIVA_CONFIG_WINDOW_MS             86400000LL
 #define ATIVA_CONFIG_DEFAULT_SESSION_TTL_S 43200u
+#define ATIVA_CONFIG_DEFAULT_MAX_QUEUED_FRAMES 512u
+#define ATIVA_CONFIG_DEFAULT_MAX_QUEUED_BYTES  (8u * 1024 * 1024)
+#define ATIVA_CONFIG_DEFAULT_MAX_FRAME_BYTES   65536u
+#define ATIVA_CONFIG_DEFAULT_PING_INTERVAL_S   30u
+#define ATIVA_CONFIG_DEFAULT_PING_TIMEOUT_S    60u
+#define ATIVA_CONFIG_DEFAULT_REPLAY_MAX        10000u
 
 /** One WhatsApp Business phone number served by this gateway. */
 struct ativa_config_line {
@@ -85,6 +91,12 @@ struct ativa_config {
     size_t n_allowed_origins;
     char *static_dir;
     unsigned session_ttl_s;
+    unsigned max_queued_frames; /**< frames waiting to be sent to one console */
+    size_t max_queued_bytes;    /**< their bytes */
+    unsigned max_frame_bytes;   /**< largest frame accepted from a console */
+    unsigned ping_interval_s;   /**< idle time before the gateway pings a console */
+    unsigned ping_timeout_s;    /**< silence after which a console is dropped */
+    unsigned replay_max_events; /**< longest replay on resume before a resync */
 
     enum ativa_log_level log_level;
 };

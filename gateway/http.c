@@ -53,6 +53,13 @@ bool ativa_http_path_is(struct lws *wsi, const char *path)
 int ativa_http_reply_start(struct lws *wsi, struct ativa_http_reply *r, unsigned status,
                            const char *content_type, const void *body, size_t len)
 {
+    return ativa_http_reply_start_with(wsi, r, status, content_type, body, len, NULL);
+}
+
+int ativa_http_reply_start_with(struct lws *wsi, struct ativa_http_reply *r, unsigned status,
+                                const char *content_type, const void *body, size_t len,
+                                const char *const *extra)
+{
     unsigned char hdr[LWS_PRE + 1024];
     unsigned char *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
 
@@ -69,8 +76,19 @@ int ativa_http_reply_start(struct lws *wsi, struct ativa_http_reply *r, unsigned
 
     if (lws_add_http_common_headers(wsi, status, content_type, (lws_filepos_t)len, &p, end) ||
         lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
-                                    (const unsigned char *)"no-store", 8, &p, end) ||
-        lws_finalize_write_http_header(wsi, start, &p, end)) {
+                                    (const unsigned char *)"no-store", 8, &p, end)) {
+        ativa_http_reply_clear(r);
+        return -1;
+    }
+    for (size_t i = 0; extra && extra[i]; i += 2) {
+        if (lws_add_http_header_by_name(wsi, (const unsigned char *)extra[i],
+                                        (const unsigned char *)extra[i + 1],
+                                        (int)strlen(extra[i + 1]), &p, end)) {
+            ativa_http_reply_clear(r);
+            return -1;
+        }
+    }
+    if (lws_finalize_write_http_header(wsi, start, &p, end)) {
         ativa_http_reply_clear(r);
         return -1;
     }

@@ -60,6 +60,15 @@ bool ativa_http_path_is(struct lws *wsi, const char *path);
 int ativa_http_reply_start(struct lws *wsi, struct ativa_http_reply *r, unsigned status,
                            const char *content_type, const void *body, size_t len);
 
+/**
+ * ativa_http_reply_start with more headers.
+ * @param extra  NULL, or pairs of lower-case header name with its colon ("set-cookie:") and
+ *               value, ended by a NULL name
+ */
+int ativa_http_reply_start_with(struct lws *wsi, struct ativa_http_reply *r, unsigned status,
+                                const char *content_type, const void *body, size_t len,
+                                const char *const *extra);
+
 /** ativa_http_reply_start with a text/plain body given as a C string. */
 int ativa_http_reply_text(struct lws *wsi, struct ativa_http_reply *r, unsigned status,
                           const char *text);

@@ -23,4 +23,10 @@ extern const struct ativa_route ativa_loop_route;
 /** Client connections to the Graph API (graph_client.c); never served. */
 extern const struct ativa_route ativa_graph_client_route;
 
+/** The consoles' WebSocket, subprotocol ativa.v1 on /ws (agents.c). */
+extern const struct ativa_route ativa_agents_route;
+
+/** POST /api/login, POST /api/logout, GET /api/session (auth_http.c). */
+extern const struct ativa_route ativa_auth_route;
+
 #endif

@@ -50,6 +50,8 @@ static const struct ativa_route *const routes[] = {
     &ativa_metrics_route,
     &ativa_loop_route,
     &ativa_graph_client_route,
+    &ativa_agents_route,
+    &ativa_auth_route,
 };
 
 #define N_ROUTES (sizeof routes / sizeof routes[0])
@@ -107,6 +109,8 @@ static void tick(lws_sorted_usec_list_t *sul)
         ativa_log_info("stopping", "inflight=%u drain_ms=%d", srv->inflight, ATIVA_SERVER_DRAIN_MS);
         srv->draining = true;
         srv->drain_deadline_mono_ms = mono + ATIVA_SERVER_DRAIN_MS;
+        if (srv->stop_hook.fn)
+            srv->stop_hook.fn(srv, srv->stop_hook.arg);
     }
     if (srv->draining) {
         if (srv->inflight == 0 || mono >= srv->drain_deadline_mono_ms) {
@@ -131,6 +135,9 @@ static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void
             return 1; /* stopping: accept no new connection */
         return 0;
     }
+    /* An upgrade without a subprotocol we serve lands here: only ativa.v1 is a WebSocket. */
+    if (reason == LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION)
+        return 1;
     return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
 
@@ -244,6 +251,10 @@ ativa_err ativa_server_init(struct ativa_server *srv, const struct ativa_config 
     info.protocols = srv->protocols;
     info.mounts = srv->mounts;
     info.headers = security_headers;
+    /* lws pings a connection silent for ping_interval_s and drops it after ping_timeout_s. */
+    srv->retry.secs_since_valid_ping = (uint16_t)cfg->ping_interval_s;
+    srv->retry.secs_since_valid_hangup = (uint16_t)cfg->ping_timeout_s;
+    info.retry_and_idle_policy = &srv->retry;
     info.server_string = "ativa";
     info.ssl_cert_filepath = cfg->tls_cert_file;
     info.ssl_private_key_filepath = cfg->tls_key_file;

@@ -57,6 +57,18 @@ struct ativa_route {
     struct lws_protocols protocol; /**< name, callback, per_session_data_size, rx_buffer_size */
 };
 
+struct ativa_server;
+
+/**
+ * Run once on the loop when a stop is requested, before the drain waits for in-flight requests:
+ * the owner tells its long-lived connections to go (the consoles' WebSocket sends `draining` and
+ * closes with 1012) and counts them in flight until they are closed.
+ */
+struct ativa_stop_hook {
+    void (*fn)(struct ativa_server *srv, void *arg);
+    void *arg;
+};
+
 struct ativa_store;
 struct ativa_bridge;
 struct ativa_outbox;
@@ -78,6 +90,9 @@ struct ativa_server {
     struct lws_context *context;
     struct lws_vhost *vhost;
     struct ativa_health health;
+    struct ativa_stop_hook stop_hook; /**< set at start-up, like health */
+    /** The vhost's ping policy (console.ping_interval_s / ping_timeout_s); lws points to it. */
+    lws_retry_bo_t retry;
 
     int64_t started_mono_ms;
     int64_t last_tick_mono_ms; /**< when the housekeeping timer last ran: proves the loop turns */

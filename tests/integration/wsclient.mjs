@@ -1,0 +1,130 @@
+// A minimal RFC 6455 client over node:tls for the integration tests: it sets any header (Origin,
+// Cookie, Authorization), sees the HTTP status of a refused upgrade, sends binary and oversized
+// frames, and can stop reading to play a slow console. Node built-ins only.
+import crypto from 'node:crypto';
+import tls from 'node:tls';
+
+export class WsConn {
+  constructor(socket, rest, protocol) {
+    this.socket = socket;
+    this.protocol = protocol;
+    this.buf = rest;
+    this.messages = [];
+    this.waiters = [];
+    this.closed = null; // { code, reason } once a close frame arrived or the socket ended
+    this.closeWaiters = [];
+    socket.on('data', (d) => { this.buf = Buffer.concat([this.buf, d]); this.parse(); });
+    socket.on('close', () => this.finish({ code: 1006, reason: '' }));
+    socket.on('error', () => {});
+    this.parse();
+  }
+
+  finish(c) {
+    if (!this.closed) this.closed = c;
+    for (const w of this.closeWaiters.splice(0)) w(this.closed);
+    for (const w of this.waiters.splice(0)) w.reject(new Error(`closed ${this.closed.code} ${this.closed.reason}`));
+  }
+
+  parse() {
+    for (;;) {
+      const b = this.buf;
+      if (b.length < 2) return;
+      const op = b[0] & 0x0f;
+      let len = b[1] & 0x7f;
+      let off = 2;
+      if (len === 126) { if (b.length < 4) return; len = b.readUInt16BE(2); off = 4; }
+      else if (len === 127) { if (b.length < 10) return; len = Number(b.readBigUInt64BE(2)); off = 10; }
+      if (b.length < off + len) return;
+      const payload = b.subarray(off, off + len);
+      this.buf = b.subarray(off + len);
+      if (op === 1) this.push(JSON.parse(payload.toString()));
+      else if (op === 8) {
+        const code = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
+        this.finish({ code, reason: payload.subarray(2).toString() });
+        this.socket.end();
+      } else if (op === 9) this.sendFrame(10, payload);
+    }
+  }
+
+  push(m) {
+    const w = this.waiters.shift();
+    if (w) { clearTimeout(w.timer); w.resolve(m); } else this.messages.push(m);
+  }
+
+  /** The next frame (parsed JSON). */
+  next(timeoutMs = 5000) {
+    if (this.messages.length) return Promise.resolve(this.messages.shift());
+    if (this.closed) return Promise.reject(new Error(`closed ${this.closed.code} ${this.closed.reason}`));
+    return new Promise((resolve, reject) => {
+      const w = { resolve, reject };
+      w.timer = setTimeout(() => { this.waiters.splice(this.waiters.indexOf(w), 1); reject(new Error('no frame in time')); }, timeoutMs);
+      this.waiters.push(w);
+    });
+  }
+
+  /** The close code and reason (waits for them). */
+  whenClosed(timeoutMs = 10000) {
+    if (this.closed) return Promise.resolve(this.closed);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('not closed in time')), timeoutMs);
+      this.closeWaiters.push((c) => { clearTimeout(t); resolve(c); });
+    });
+  }
+
+  sendFrame(op, payload, fin = true) {
+    const mask = crypto.randomBytes(4);
+    const len = payload.length;
+    const head = len < 126 ? Buffer.alloc(2) : len < 65536 ? Buffer.alloc(4) : Buffer.alloc(10);
+    head[0] = (fin ? 0x80 : 0) | op;
+    if (len < 126) head[1] = 0x80 | len;
+    else if (len < 65536) { head[1] = 0x80 | 126; head.writeUInt16BE(len, 2); }
+    else { head[1] = 0x80 | 127; head.writeBigUInt64BE(BigInt(len), 2); }
+    const masked = Buffer.from(payload);
+    for (let i = 0; i < masked.length; i++) masked[i] ^= mask[i & 3];
+    return this.socket.write(Buffer.concat([head, mask, masked]));
+  }
+
+  send(obj) { return this.sendFrame(1, Buffer.from(typeof obj === 'string' ? obj : JSON.stringify(obj))); }
+  close() { this.sendFrame(8, Buffer.from([0x03, 0xe8])); }
+  destroy() { this.socket.destroy(); }
+}
+
+/**
+ * Upgrade to a WebSocket. Resolves to a WsConn, or to { status, headers } when the gateway
+ * answers anything but 101 (status 0: the connection was closed without an answer).
+ */
+export function wsConnect({ port, ca, origin, cookie, bearer, protocol = 'ativa.v1', path = '/ws', timeoutMs = 5000 }) {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: '127.0.0.1', port, ca, servername: 'localhost', ALPNProtocols: ['http/1.1'] });
+    const key = crypto.randomBytes(16).toString('base64');
+    const lines = [`GET ${path} HTTP/1.1`, `Host: localhost:${port}`, 'Upgrade: websocket', 'Connection: Upgrade',
+      `Sec-WebSocket-Key: ${key}`, 'Sec-WebSocket-Version: 13'];
+    if (protocol) lines.push(`Sec-WebSocket-Protocol: ${protocol}`);
+    if (origin) lines.push(`Origin: ${origin}`);
+    if (cookie) lines.push(`Cookie: ${cookie}`);
+    if (bearer) lines.push(`Authorization: Bearer ${bearer}`);
+    let got = Buffer.alloc(0);
+    let done = false;
+    const timer = setTimeout(() => { if (!done) { done = true; socket.destroy(); reject(new Error('upgrade timeout')); } }, timeoutMs);
+    const onData = (d) => {
+      got = Buffer.concat([got, d]);
+      const end = got.indexOf('\r\n\r\n');
+      if (end < 0 || done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.off('data', onData);
+      const head = got.subarray(0, end).toString().split('\r\n');
+      const status = Number(head[0].split(' ')[1]);
+      const headers = {};
+      for (const l of head.slice(1)) { const i = l.indexOf(':'); headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim(); }
+      if (status !== 101) { socket.destroy(); resolve({ status, headers }); return; }
+      const accept = crypto.createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+      if (headers['sec-websocket-accept'] !== accept) { socket.destroy(); reject(new Error('bad accept')); return; }
+      resolve(new WsConn(socket, got.subarray(end + 4), headers['sec-websocket-protocol']));
+    };
+    socket.on('data', onData);
+    socket.on('secureConnect', () => socket.write(lines.join('\r\n') + '\r\n\r\n'));
+    socket.on('error', (e) => { if (!done) { done = true; clearTimeout(timer); resolve({ status: 0, error: e.message }); } });
+    socket.on('close', () => { if (!done) { done = true; clearTimeout(timer); resolve({ status: 0 }); } });
+  });
+}
