@@ -56,8 +56,10 @@ export class Console {
     for (;;) {
       let m;
       try {
-        m = await this.ws.next(3600000);
+        // Short waits: a long-lived timer would keep the test process alive after the end.
+        m = await this.ws.next(500);
       } catch {
+        if (!this.ws.closed) continue;
         for (const p of this.pending.values()) p.reject(new Error('connection closed'));
         return;
       }

@@ -333,8 +333,9 @@ export async function startStack({ sim: simOverrides = {}, gateway: gatewayOverr
       if (r.status < 200 || r.status > 299) throw new Error(`control ${p}: ${r.status} ${r.body}`);
       return JSON.parse(r.body);
     },
+    /** Stops the current gateway (a test may have replaced it) and the simulator. */
     async stop() {
-      const g = await gateway.stop();
+      const g = await this.gateway.stop();
       await sim.stop();
       await removeDir(dir);
       return g;
