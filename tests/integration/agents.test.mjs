@@ -252,7 +252,7 @@ describe('agents over HTTPS and ativa.v1', () => {
     assert.ok(afterKb - before < 64 * 1024, `RSS grew by ${afterKb - before} kB`);
     ws.socket.resume();
     const c = await ws.whenClosed(15000);
-    assert.equal(c.code, 1008);
+    assert.equal(c.code, 1008, stack.gateway.logs().split('\n').filter((l) => /console|lws/.test(l)).slice(-15).join('\n'));
     assert.equal(c.reason, 'too slow: resume from your last seq');
   });
 });
