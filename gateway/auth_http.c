@@ -371,8 +371,8 @@ static int finish_login(struct lws *wsi, struct api_pss *pss)
             if (until > now) {
                 snprintf(pss->retry_after, sizeof pss->retry_after, "%lld",
                          (long long)((until - now + 999) / 1000));
+                ativa_log_info("login throttled", "login=%s failures=%u", r->login, failures);
                 req_free(r);
-                ativa_log_info("login throttled", "login=%s failures=%u", login, failures);
                 return answer_now(wsi, pss, 429, error_body_new(ATIVA_ERR_RATE_LIMITED), NULL,
                                   pss->retry_after);
             }
