@@ -244,10 +244,19 @@ describe('agents over HTTPS and ativa.v1', () => {
     const pid = stack.gateway.proc.pid;
     const before = await rss(pid);
     ws.socket.pause();
+    // Requests in small batches (fewer than the queue holds), so that the queue fills only once
+    // the socket is choked, as it does for a console that stopped reading; events come too.
     const req = JSON.stringify({ id: 't', type: 'templates.list', line: LINE });
-    for (let i = 0; i < 20000; i++) ws.send(req);
-    for (let i = 0; i < 5; i++) await stack.control('reply', { from: '5511987654321', line: LINE, text: `lento ${i}` });
-    await eventually(() => stack.gateway.logs().includes('console too slow'), { timeoutMs: 20000, what: 'overflow' });
+    const producing = (async () => {
+      for (let i = 0; i < 3; i++) await stack.control('reply', { from: '5511987654321', line: LINE, text: `lento ${i}` });
+    })();
+    const slow = () => stack.gateway.logs().includes('msg="console too slow" agent=lento');
+    for (let batch = 0; batch < 20000 && !slow(); batch++) {
+      for (let i = 0; i < 8; i++) ws.send(req);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await producing;
+    await eventually(slow, { timeoutMs: 20000, what: 'overflow' });
     const afterKb = await rss(pid);
     assert.ok(afterKb - before < 64 * 1024, `RSS grew by ${afterKb - before} kB`);
     ws.socket.resume();
