@@ -139,9 +139,12 @@ describe('agents over HTTPS and ativa.v1', () => {
     assert.equal((await connect(stack, { bearer: forged })).status, 401);
     const otherPath = await connect(stack, { path: '/elsewhere', cookie: `ativa_session=${token}` });
     assert.equal(otherPath.status, 404);
-    const noProtocol = await connect(stack, { protocol: null, cookie: `ativa_session=${token}` });
-    assert.notEqual(noProtocol.status, 101);
-    assert.equal(noProtocol.send, undefined);
+    // Only ativa.v1 is a WebSocket: not the default protocol, nor an HTTP route's by name.
+    for (const protocol of [null, 'http', 'ativa-webhook', 'ativa-health', 'ativa-metrics', 'ativa-auth', 'ativa-loop', 'ativa-graph-client']) {
+      const other = await connect(stack, { protocol, cookie: `ativa_session=${token}` });
+      assert.equal(other.send, undefined, `upgrade accepted with ${protocol}`);
+      assert.notEqual(other.status, 101);
+    }
   });
 
   it('negotiates ativa.v1 and answers resume; bad frames get errors and the connection stays', async () => {
@@ -161,6 +164,11 @@ describe('agents over HTTPS and ativa.v1', () => {
     m = await ws.next();
     assert.equal(m.id, 'u1');
     assert.equal(m.error.code, 'unknown_request');
+    ws.send({ id: 'i1', type: 'conversation.open' });
+    m = await ws.next();
+    assert.equal(m.id, 'i1');
+    assert.equal(m.error.code, 'invalid_argument');
+    assert.match(m.error.message, /conversation_id/);
     ws.send({ id: 'l1', type: 'reasons.list' });
     m = await ws.next();
     assert.equal(m.id, 'l1');
