@@ -274,10 +274,10 @@ describe('agents over HTTPS and ativa.v1', () => {
   });
 });
 
-describe('session expiry and drain', () => {
+describe('session expiry, dead peers and drain', () => {
   let stack;
   before(async () => {
-    stack = await startStack({ gateway: consoleCfg({ session_ttl_s: 3 }) });
+    stack = await startStack({ gateway: consoleCfg({ session_ttl_s: 3, ping_interval_s: 1, ping_timeout_s: 2 }) });
     addAgent(stack.config.data_dir, 'maria');
   });
   after(async () => { await stack?.stop(); });
@@ -291,6 +291,21 @@ describe('session expiry and drain', () => {
     assert.equal(c.code, 4001);
     assert.equal(c.reason, 'session expired');
     assert.equal((await connect(stack, { cookie: `ativa_session=${token}` })).status, 401);
+  });
+
+  it('pings quiet consoles and drops one that never answers', async () => {
+    const alive = await connect(stack, { bearer: await tokenOf(stack, 'maria') });
+    const dead = await connect(stack, { bearer: await tokenOf(stack, 'maria'), answerPings: false });
+    const t0 = Date.now();
+    const c = await dead.whenClosed(6000);
+    const elapsed = Date.now() - t0;
+    assert.ok(dead.pings >= 1, 'the gateway pinged');
+    // Dropped by the ping policy (about 2 s), not by the end of its 3 s session.
+    assert.notEqual(c.code, 4001, `closed ${c.code} after ${elapsed} ms`);
+    assert.ok(elapsed < 2900, `closed ${c.code} after ${elapsed} ms`);
+    assert.ok(alive.pings >= 1);
+    assert.equal(alive.closed, null, 'a console that answers stays');
+    alive.close();
   });
 
   it('tells consoles to reconnect elsewhere on SIGTERM: draining, then close 1012', async () => {
