@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { buildDir, eventually, startStack } from './harness.mjs';
+import { buildDir, eventually, requestH2, startStack } from './harness.mjs';
 import { wsConnect } from './wsclient.mjs';
 
 const adminBin = path.join(buildDir, 'tools', 'ativa-admin');
@@ -91,6 +91,24 @@ describe('agents over HTTPS and ativa.v1', () => {
     assert.equal(wrong.body, unknown.body);
     assert.equal(JSON.parse(wrong.body).error.code, 'bad_credentials');
     assert.equal(wrong.headers['set-cookie'], undefined);
+  });
+
+  it('logs in over HTTP/2 as browsers do, with the same answers', async () => {
+    const h2 = (name, password) => {
+      const body = JSON.stringify({ login: name, password });
+      return requestH2(`https://localhost:${port(stack)}`, '/api/login', {
+        ca: stack.ca, method: 'POST', body,
+        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), origin: ORIGIN },
+      });
+    };
+    const ok = await h2('maria', PASSWORD);
+    assert.equal(ok.alpn, 'h2');
+    assert.equal(ok.status, 200, ok.body);
+    assert.match([].concat(ok.headers['set-cookie'])[0], /^ativa_session=[A-Za-z0-9_-]{43}; Path=\/; Secure; HttpOnly; SameSite=Strict; Max-Age=43200$/);
+    const token = JSON.parse(ok.body).token;
+    const session = await requestH2(`https://localhost:${port(stack)}`, '/api/session', { ca: stack.ca, headers: { cookie: `ativa_session=${token}` } });
+    assert.equal(session.status, 200, session.body);
+    assert.equal((await h2('joao', 'not the password')).status, 401);
   });
 
   it('refuses a foreign Origin, a bad body and a huge body', async () => {
