@@ -23,9 +23,9 @@ const port = (stack) => stack.config.listen.port;
 const ORIGIN = 'https://console.example';
 const origin = () => ORIGIN;
 
-async function login(stack, name, password = PASSWORD, headers = {}) {
+async function login(stack, name, password = PASSWORD, headers = {}, timeoutMs = 5000) {
   const body = JSON.stringify({ login: name, password });
-  return stack.gw('/api/login', { method: 'POST', headers: { 'content-type': 'application/json', origin: origin(stack), ...headers }, body });
+  return stack.gw('/api/login', { method: 'POST', headers: { 'content-type': 'application/json', origin: origin(stack), ...headers }, body, timeoutMs });
 }
 
 async function tokenOf(stack, name) {
@@ -131,6 +131,16 @@ describe('agents over HTTPS and ativa.v1', () => {
     assert.ok(Number(r.headers['retry-after']) >= 1, JSON.stringify(r.headers));
     // Even the right password waits.
     assert.equal((await login(stack, 'carla')).status, 429);
+  });
+
+  it('refuses a flood of logins beyond what the password worker holds', async () => {
+    const all = await Promise.all(Array.from({ length: 80 }, (_, i) => login(stack, `flood${i}`, 'not the password', {}, 60000)));
+    const statuses = all.map((r) => r.status);
+    assert.ok(statuses.every((st) => st === 401 || st === 429), statuses.join(','));
+    const refused = all.filter((r) => r.status === 429);
+    // Most arrive while the first are being checked (each check takes tens of ms).
+    assert.ok(refused.length >= 1, 'none refused');
+    assert.equal(refused[0].headers['retry-after'], '1');
   });
 
   it('GET /api/session tells a live session from a dead one', async () => {
