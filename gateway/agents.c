@@ -30,6 +30,12 @@
 #define REASON_BINARY         "binary frames are not accepted"
 #define REASON_DRAINING       "service restart"
 
+/*
+ * lws 4.1.6 keeps the close opcode out of its public enum ("LWS_WRITE_CLOSE is handled by
+ * lws_close_reason()"), leaving the gap at 4 that its own close path writes with.
+ */
+#define LWS_WRITE_CLOSE_FRAME ((enum lws_write_protocol)4)
+
 /* One serialized frame, shared by every connection it is queued on. */
 struct frame {
     unsigned refs;
@@ -58,6 +64,7 @@ struct conn {
     bool rx_skip; /* the rest of an over-long message */
 
     int close_code; /* non-zero: close once the queue is written */
+    bool close_sent;
     const char *close_reason;
     bool counted_inflight; /* draining: the stop waits for the close */
     lws_sorted_usec_list_t expiry;
@@ -503,10 +510,24 @@ static int writeable(struct lws *wsi, struct conn *c)
             lws_callback_on_writable(wsi);
         return 0;
     }
-    if (c->close_code) {
-        lws_close_reason(wsi, (enum lws_close_status)c->close_code,
-                         (unsigned char *)c->close_reason, strlen(c->close_reason));
-        return -1;
+    if (c->close_code && !c->close_sent) {
+        /*
+         * The close frame is written here like any frame rather than by lws_close_reason() and a
+         * return of -1: lws then closes the socket at once, and a console whose requests are
+         * still arriving gets a TCP reset that discards the close frame (and its reason) before
+         * it is read. Written this way, the socket stays open until the console answers the
+         * close or closes its side, or the timeout set by close_after_queue() ends it.
+         */
+        unsigned char buf[LWS_PRE + 125];
+        size_t rl = strlen(c->close_reason);
+        if (rl > 123)
+            rl = 123;
+        buf[LWS_PRE] = (unsigned char)(c->close_code >> 8);
+        buf[LWS_PRE + 1] = (unsigned char)(c->close_code & 0xff);
+        memcpy(buf + LWS_PRE + 2, c->close_reason, rl);
+        if (lws_write(wsi, buf + LWS_PRE, 2 + rl, LWS_WRITE_CLOSE_FRAME) < 0)
+            return -1;
+        c->close_sent = true;
     }
     return 0;
 }

@@ -22,6 +22,8 @@
 #define COOKIE_CLEAR   "ativa_session=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0"
 #define DUMMY_PASSWORD "no agent has this password"
 #define HEADER_MAX     512
+/* Password checks waiting for the worker: a flood of logins is refused rather than queued. */
+#define WORKER_QUEUE_MAX 64
 
 enum req_kind { REQ_LOGIN = 1, REQ_LOGOUT };
 
@@ -68,6 +70,7 @@ static struct {
     struct auth_req *todo, *done; /* LIFO is fine: each login is independent */
     bool stop;
     struct lws_context *context;
+    unsigned queued; /* handed to the worker, not yet back on the loop (loop thread only) */
     char dummy_hash[ATIVA_AUTH_HASH_MAX];
 } worker = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
@@ -134,6 +137,7 @@ void ativa_auth_stop(struct ativa_server *srv)
     pthread_mutex_unlock(&worker.lock);
     pthread_join(worker.thread, NULL);
     worker.running = false;
+    worker.queued = 0;
     struct auth_req *lists[2] = {worker.todo, worker.done};
     worker.todo = worker.done = NULL;
     for (int i = 0; i < 2; i++)
@@ -288,6 +292,7 @@ static void drain_worker(struct ativa_server *srv)
     pthread_mutex_unlock(&worker.lock);
     while (r) {
         struct auth_req *next = r->next;
+        worker.queued--;
         verified(srv, r);
         r = next;
     }
@@ -351,6 +356,12 @@ static int finish_login(struct lws *wsi, struct api_pss *pss)
         json_decref(root);
         return answer_error(wsi, pss, 400, ATIVA_ERR_INVALID_ARGUMENT);
     }
+    if (worker.queued >= WORKER_QUEUE_MAX) {
+        json_decref(root);
+        ativa_log_warn("login refused", "reason=%s queued=%u", "too many logins at once",
+                       worker.queued);
+        return answer_now(wsi, pss, 429, error_body_new(ATIVA_ERR_RATE_LIMITED), NULL, "1");
+    }
     struct auth_req *r = calloc(1, sizeof *r);
     if (!r) {
         json_decref(root);
@@ -371,8 +382,8 @@ static int finish_login(struct lws *wsi, struct api_pss *pss)
             if (until > now) {
                 snprintf(pss->retry_after, sizeof pss->retry_after, "%lld",
                          (long long)((until - now + 999) / 1000));
+                ativa_log_info("login throttled", "login=%s failures=%u", r->login, failures);
                 req_free(r);
-                ativa_log_info("login throttled", "login=%s failures=%u", login, failures);
                 return answer_now(wsi, pss, 429, error_body_new(ATIVA_ERR_RATE_LIMITED), NULL,
                                   pss->retry_after);
             }
@@ -397,6 +408,7 @@ static int finish_login(struct lws *wsi, struct api_pss *pss)
     }
     r->pss = pss;
     pss->pending = r;
+    worker.queued++;
     pthread_mutex_lock(&worker.lock);
     r->next = worker.todo;
     worker.todo = r;

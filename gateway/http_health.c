@@ -61,6 +61,8 @@ static int callback_health(struct lws *wsi, enum lws_callback_reasons reason, vo
     struct health_pss *pss = user;
 
     switch (reason) {
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        return 1; /* HTTP only: no WebSocket by this protocol's name */
     case LWS_CALLBACK_HTTP:
         ativa_http_reply_clear(&pss->reply);
         if (!ativa_http_path_is(wsi, HEALTH_PATH))

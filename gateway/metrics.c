@@ -198,6 +198,8 @@ static int callback_metrics(struct lws *wsi, enum lws_callback_reasons reason, v
 {
     struct metrics_pss *pss = user;
     switch (reason) {
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        return 1; /* HTTP only: no WebSocket by this protocol's name */
     case LWS_CALLBACK_HTTP: {
         ativa_http_reply_clear(&pss->reply);
         if (!ativa_http_path_is(wsi, METRICS_PATH))

@@ -214,6 +214,8 @@ static int callback_webhook(struct lws *wsi, enum lws_callback_reasons reason, v
     struct webhook_pss *pss = user;
 
     switch (reason) {
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        return 1; /* HTTP only: no WebSocket by this protocol's name */
     case LWS_CALLBACK_HTTP:
         reset(ativa_server_from_wsi(wsi), pss);
         if (!ativa_http_path_is(wsi, WEBHOOK_PATH))

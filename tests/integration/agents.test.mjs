@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { buildDir, eventually, startStack } from './harness.mjs';
+import { buildDir, eventually, requestH2, startStack } from './harness.mjs';
 import { wsConnect } from './wsclient.mjs';
 
 const adminBin = path.join(buildDir, 'tools', 'ativa-admin');
@@ -23,9 +23,9 @@ const port = (stack) => stack.config.listen.port;
 const ORIGIN = 'https://console.example';
 const origin = () => ORIGIN;
 
-async function login(stack, name, password = PASSWORD, headers = {}) {
+async function login(stack, name, password = PASSWORD, headers = {}, timeoutMs = 5000) {
   const body = JSON.stringify({ login: name, password });
-  return stack.gw('/api/login', { method: 'POST', headers: { 'content-type': 'application/json', origin: origin(stack), ...headers }, body });
+  return stack.gw('/api/login', { method: 'POST', headers: { 'content-type': 'application/json', origin: origin(stack), ...headers }, body, timeoutMs });
 }
 
 async function tokenOf(stack, name) {
@@ -93,6 +93,24 @@ describe('agents over HTTPS and ativa.v1', () => {
     assert.equal(wrong.headers['set-cookie'], undefined);
   });
 
+  it('logs in over HTTP/2 as browsers do, with the same answers', async () => {
+    const h2 = (name, password) => {
+      const body = JSON.stringify({ login: name, password });
+      return requestH2(`https://localhost:${port(stack)}`, '/api/login', {
+        ca: stack.ca, method: 'POST', body,
+        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), origin: ORIGIN },
+      });
+    };
+    const ok = await h2('maria', PASSWORD);
+    assert.equal(ok.alpn, 'h2');
+    assert.equal(ok.status, 200, ok.body);
+    assert.match([].concat(ok.headers['set-cookie'])[0], /^ativa_session=[A-Za-z0-9_-]{43}; Path=\/; Secure; HttpOnly; SameSite=Strict; Max-Age=43200$/);
+    const token = JSON.parse(ok.body).token;
+    const session = await requestH2(`https://localhost:${port(stack)}`, '/api/session', { ca: stack.ca, headers: { cookie: `ativa_session=${token}` } });
+    assert.equal(session.status, 200, session.body);
+    assert.equal((await h2('joao', 'not the password')).status, 401);
+  });
+
   it('refuses a foreign Origin, a bad body and a huge body', async () => {
     assert.equal((await login(stack, 'maria', PASSWORD, { origin: 'https://evil.example' })).status, 403);
     const bad = await stack.gw('/api/login', { method: 'POST', headers: { origin: ORIGIN }, body: '{"login": 3' });
@@ -113,6 +131,16 @@ describe('agents over HTTPS and ativa.v1', () => {
     assert.ok(Number(r.headers['retry-after']) >= 1, JSON.stringify(r.headers));
     // Even the right password waits.
     assert.equal((await login(stack, 'carla')).status, 429);
+  });
+
+  it('refuses a flood of logins beyond what the password worker holds', async () => {
+    const all = await Promise.all(Array.from({ length: 80 }, (_, i) => login(stack, `flood${i}`, 'not the password', {}, 60000)));
+    const statuses = all.map((r) => r.status);
+    assert.ok(statuses.every((st) => st === 401 || st === 429), statuses.join(','));
+    const refused = all.filter((r) => r.status === 429);
+    // Most arrive while the first are being checked (each check takes tens of ms).
+    assert.ok(refused.length >= 1, 'none refused');
+    assert.equal(refused[0].headers['retry-after'], '1');
   });
 
   it('GET /api/session tells a live session from a dead one', async () => {
@@ -139,9 +167,12 @@ describe('agents over HTTPS and ativa.v1', () => {
     assert.equal((await connect(stack, { bearer: forged })).status, 401);
     const otherPath = await connect(stack, { path: '/elsewhere', cookie: `ativa_session=${token}` });
     assert.equal(otherPath.status, 404);
-    const noProtocol = await connect(stack, { protocol: null, cookie: `ativa_session=${token}` });
-    assert.notEqual(noProtocol.status, 101);
-    assert.equal(noProtocol.send, undefined);
+    // Only ativa.v1 is a WebSocket: not the default protocol, nor an HTTP route's by name.
+    for (const protocol of [null, 'http', 'ativa-webhook', 'ativa-health', 'ativa-metrics', 'ativa-auth', 'ativa-loop', 'ativa-graph-client']) {
+      const other = await connect(stack, { protocol, cookie: `ativa_session=${token}` });
+      assert.equal(other.send, undefined, `upgrade accepted with ${protocol}`);
+      assert.notEqual(other.status, 101);
+    }
   });
 
   it('negotiates ativa.v1 and answers resume; bad frames get errors and the connection stays', async () => {
@@ -161,6 +192,11 @@ describe('agents over HTTPS and ativa.v1', () => {
     m = await ws.next();
     assert.equal(m.id, 'u1');
     assert.equal(m.error.code, 'unknown_request');
+    ws.send({ id: 'i1', type: 'conversation.open' });
+    m = await ws.next();
+    assert.equal(m.id, 'i1');
+    assert.equal(m.error.code, 'invalid_argument');
+    assert.match(m.error.message, /conversation_id/);
     ws.send({ id: 'l1', type: 'reasons.list' });
     m = await ws.next();
     assert.equal(m.id, 'l1');
@@ -244,23 +280,35 @@ describe('agents over HTTPS and ativa.v1', () => {
     const pid = stack.gateway.proc.pid;
     const before = await rss(pid);
     ws.socket.pause();
+    // Requests in small batches (fewer than the queue holds), so that the queue fills only once
+    // the socket is choked, as it does for a console that stopped reading; events come too.
     const req = JSON.stringify({ id: 't', type: 'templates.list', line: LINE });
-    for (let i = 0; i < 20000; i++) ws.send(req);
-    for (let i = 0; i < 5; i++) await stack.control('reply', { from: '5511987654321', line: LINE, text: `lento ${i}` });
-    await eventually(() => stack.gateway.logs().includes('console too slow'), { timeoutMs: 20000, what: 'overflow' });
+    const producing = (async () => {
+      for (let i = 0; i < 3; i++) await stack.control('reply', { from: '5511987654321', line: LINE, text: `lento ${i}` });
+    })();
+    const slow = () => stack.gateway.logs().includes('msg="console too slow" agent=lento');
+    for (let batch = 0; batch < 20000 && !slow(); batch++) {
+      for (let i = 0; i < 8; i++) ws.send(req);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await producing;
+    await eventually(slow, { timeoutMs: 20000, what: 'overflow' });
+    // Keep asking: a gateway that kept queueing for this console would grow by some 40 MiB.
+    for (let i = 0; i < 40000; i++) ws.send(req);
+    await new Promise((r) => setTimeout(r, 500));
     const afterKb = await rss(pid);
-    assert.ok(afterKb - before < 64 * 1024, `RSS grew by ${afterKb - before} kB`);
+    assert.ok(afterKb - before < 24 * 1024, `RSS grew by ${afterKb - before} kB`);
     ws.socket.resume();
     const c = await ws.whenClosed(15000);
-    assert.equal(c.code, 1008);
+    assert.equal(c.code, 1008, stack.gateway.logs().split('\n').filter((l) => /console|lws/.test(l)).slice(-15).join('\n'));
     assert.equal(c.reason, 'too slow: resume from your last seq');
   });
 });
 
-describe('session expiry and drain', () => {
+describe('session expiry, dead peers and drain', () => {
   let stack;
   before(async () => {
-    stack = await startStack({ gateway: consoleCfg({ session_ttl_s: 3 }) });
+    stack = await startStack({ gateway: consoleCfg({ session_ttl_s: 3, ping_interval_s: 1, ping_timeout_s: 2 }) });
     addAgent(stack.config.data_dir, 'maria');
   });
   after(async () => { await stack?.stop(); });
@@ -274,6 +322,21 @@ describe('session expiry and drain', () => {
     assert.equal(c.code, 4001);
     assert.equal(c.reason, 'session expired');
     assert.equal((await connect(stack, { cookie: `ativa_session=${token}` })).status, 401);
+  });
+
+  it('pings quiet consoles and drops one that never answers', async () => {
+    const alive = await connect(stack, { bearer: await tokenOf(stack, 'maria') });
+    const dead = await connect(stack, { bearer: await tokenOf(stack, 'maria'), answerPings: false });
+    const t0 = Date.now();
+    const c = await dead.whenClosed(6000);
+    const elapsed = Date.now() - t0;
+    assert.ok(dead.pings >= 1, 'the gateway pinged');
+    // Dropped by the ping policy (about 2 s), not by the end of its 3 s session.
+    assert.notEqual(c.code, 4001, `closed ${c.code} after ${elapsed} ms`);
+    assert.ok(elapsed < 2900, `closed ${c.code} after ${elapsed} ms`);
+    assert.ok(alive.pings >= 1);
+    assert.equal(alive.closed, null, 'a console that answers stays');
+    alive.close();
   });
 
   it('tells consoles to reconnect elsewhere on SIGTERM: draining, then close 1012', async () => {

@@ -5,7 +5,9 @@ import crypto from 'node:crypto';
 import tls from 'node:tls';
 
 export class WsConn {
-  constructor(socket, rest, protocol) {
+  constructor(socket, rest, protocol, answerPings = true) {
+    this.answerPings = answerPings;
+    this.pings = 0;
     this.socket = socket;
     this.protocol = protocol;
     this.buf = rest;
@@ -42,7 +44,10 @@ export class WsConn {
         const code = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
         this.finish({ code, reason: payload.subarray(2).toString() });
         this.socket.end();
-      } else if (op === 9) this.sendFrame(10, payload);
+      } else if (op === 9) {
+        this.pings++;
+        if (this.answerPings) this.sendFrame(10, payload);
+      }
     }
   }
 
@@ -92,8 +97,9 @@ export class WsConn {
 /**
  * Upgrade to a WebSocket. Resolves to a WsConn, or to { status, headers } when the gateway
  * answers anything but 101 (status 0: the connection was closed without an answer).
+ * answerPings: false plays a dead peer that never answers the gateway's pings.
  */
-export function wsConnect({ port, ca, origin, cookie, bearer, protocol = 'ativa.v1', path = '/ws', timeoutMs = 5000 }) {
+export function wsConnect({ port, ca, origin, cookie, bearer, protocol = 'ativa.v1', path = '/ws', timeoutMs = 5000, answerPings = true }) {
   return new Promise((resolve, reject) => {
     const socket = tls.connect({ host: '127.0.0.1', port, ca, servername: 'localhost', ALPNProtocols: ['http/1.1'] });
     const key = crypto.randomBytes(16).toString('base64');
@@ -120,7 +126,7 @@ export function wsConnect({ port, ca, origin, cookie, bearer, protocol = 'ativa.
       if (status !== 101) { socket.destroy(); resolve({ status, headers }); return; }
       const accept = crypto.createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
       if (headers['sec-websocket-accept'] !== accept) { socket.destroy(); reject(new Error('bad accept')); return; }
-      resolve(new WsConn(socket, got.subarray(end + 4), headers['sec-websocket-protocol']));
+      resolve(new WsConn(socket, got.subarray(end + 4), headers['sec-websocket-protocol'], answerPings));
     };
     socket.on('data', onData);
     socket.on('secureConnect', () => socket.write(lines.join('\r\n') + '\r\n\r\n'));
