@@ -8,7 +8,9 @@
 #include "agent_api.h"
 
 #include "bridge.h"
+#include "clock.h"
 #include "log.h"
+#include "metrics.h"
 #include "templates.h"
 
 #include <ativa/meta.h>
@@ -246,9 +248,14 @@ struct api_call {
     char *reason;
     char *description;
     ativa_store_template_send template_send; /* CREATE_CONVERSATION's optional template */
+    int64_t started_mono_ms;
 };
 
 static struct api_call *calls; /* the loop thread's own list */
+
+/* When the request being answered arrived (loop thread only): set on entry for the replies given
+ * at once, and from the call for the replies given after a commit. */
+static int64_t request_started_mono_ms;
 
 static void call_free(struct api_call *c)
 {
@@ -275,6 +282,7 @@ static struct api_call *call_new(const struct ativa_agent *agent, void *conn,
         return NULL;
     c->conn = conn;
     c->reply = reply;
+    c->started_mono_ms = request_started_mono_ms;
     c->agent = *agent;
     c->type = req->type;
     snprintf(c->id, sizeof c->id, "%s", req->id);
@@ -296,6 +304,8 @@ void ativa_api_conn_gone(struct ativa_server *srv, void *conn)
 static void send_reply(struct ativa_server *srv, void *conn, ativa_api_reply_fn reply,
                        json_t *frame)
 {
+    ativa_metrics_observe(ATIVA_HIST_REQUEST,
+                          (double)(ativa_clock_monotonic_ms() - request_started_mono_ms));
     if (conn && frame)
         reply(srv, conn, frame);
     else
@@ -445,6 +455,7 @@ static void write_done(struct ativa_server *srv, struct ativa_job *job)
 {
     struct api_call *c = lws_container_of(job, struct api_call, job);
     const ativa_store_op *op = &job->op;
+    request_started_mono_ms = c->started_mono_ms;
     /* Taking a conversation one already owns is not an error for the console. */
     if (op->result &&
         !(op->result == ATIVA_ERR_DUPLICATE && c->type == ATIVA_REQ_CONVERSATION_TAKE)) {
@@ -890,6 +901,7 @@ static void handle_history_start(struct ativa_server *srv, const struct ativa_ag
 void ativa_api_handle(struct ativa_server *srv, const struct ativa_agent *agent, void *conn,
                       ativa_request *req, ativa_api_reply_fn reply)
 {
+    request_started_mono_ms = ativa_clock_monotonic_ms();
     if (!srv->store) {
         reply_error(srv, conn, reply, req->id, ATIVA_ERR_STORE_CLOSED, NULL);
         ativa_request_clear(req);

@@ -4,7 +4,9 @@
 #include "agent_api.h"
 #include "bridge.h"
 #include "http.h"
+#include "clock.h"
 #include "log.h"
+#include "metrics.h"
 
 #include <ativa/protocol.h>
 #include <ativa/store.h>
@@ -627,8 +629,13 @@ static void on_commit(struct ativa_server *srv, void *arg)
         json_array_foreach(evs, i, ev)
         {
             uint64_t seq = (uint64_t)json_integer_value(json_object_get(ev, "seq"));
-            if (hub.n)
+            if (hub.n) {
                 fan_out_event(srv, ev, seq);
+                /* From the instant the change was made (the op's now) to queued everywhere. */
+                ativa_metrics_observe(ATIVA_HIST_EVENT_FANOUT,
+                                      (double)(ativa_clock_now_ms() -
+                                               json_integer_value(json_object_get(ev, "ts_ms"))));
+            }
             hub.last_seq = seq;
         }
         json_decref(evs);

@@ -158,6 +158,19 @@ describe('webhooks', () => {
     assert.equal(w.last_inbound_ms, Number(ts) * 1000);
   });
 
+  it('counts what it did in /metrics, in Prometheus text', async () => {
+    const r = await stack.gw('/metrics');
+    assert.equal(r.status, 200);
+    assert.match(r.headers['content-type'], /^text\/plain; version=0\.0\.4/);
+    const value = (line) => Number(new RegExp(`^${line.replace(/[{}"()]/g, '\\$&')} (\\S+)$`, 'm').exec(r.body)?.[1]);
+    assert.ok(value('ativa_webhooks_total{result="accepted"}') >= 5, 'accepted webhooks counted');
+    assert.ok(value('ativa_webhooks_total{result="refused"}') >= 5, 'refused webhooks counted');
+    assert.ok(value('ativa_webhook_events_total{kind="duplicate"}') >= 1, 'the redelivery counted');
+    assert.ok(value('ativa_webhook_ack_ms_count') >= 5, 'acknowledgement latencies observed');
+    assert.ok(value('ativa_store_used_bytes') > 0);
+    assert.match(r.body, /^# TYPE ativa_webhook_ack_ms histogram$/m);
+  });
+
   it('answers a message for an unknown line with 200 and stores nothing', async () => {
     const { raw, id } = inboundBody({ text: 'linha desconhecida' });
     const other = raw.replace(`"phone_number_id":"${LINE}"`, '"phone_number_id":"999999"');
