@@ -78,6 +78,8 @@ static struct {
     unsigned n;
     uint64_t last_seq; /* the last event fanned out */
     bool started;
+    uint64_t events_pushed; /* event frames queued to consoles */
+    uint64_t dropped_slow;  /* consoles disconnected for not keeping up */
 } hub;
 
 /* ---- frames and the queue ---- */
@@ -132,6 +134,7 @@ static void close_after_queue(struct conn *c, int code, const char *reason)
 static void overflow(struct conn *c)
 {
     struct ativa_server *srv = hub.srv;
+    hub.dropped_slow++;
     ativa_log_warn("console too slow", "agent=%s queued=%u bytes=%zu max_frames=%u", c->agent.login,
                    c->q_count, c->q_bytes, srv->cfg->max_queued_frames);
     queue_free(c);
@@ -596,6 +599,7 @@ static void fan_out_event(struct ativa_server *srv, const json_t *ev, uint64_t s
             continue;
         struct frame *f = shared_frame(d, &nd, j);
         if (f) {
+            hub.events_pushed++;
             enqueue(c, f);
             frame_unref(f);
         }
@@ -695,6 +699,16 @@ unsigned ativa_agents_session_revoked(struct ativa_server *srv, const char *toke
 unsigned ativa_agents_connections(void)
 {
     return hub.n;
+}
+
+uint64_t ativa_agents_events_pushed(void)
+{
+    return hub.events_pushed;
+}
+
+uint64_t ativa_agents_dropped_slow(void)
+{
+    return hub.dropped_slow;
 }
 
 const struct ativa_route ativa_agents_route = {

@@ -44,6 +44,12 @@ int ativa_agents_session_of_request(struct lws *wsi, struct ativa_server *srv,
 /** Open console connections (for /metrics and tests). */
 unsigned ativa_agents_connections(void);
 
+/** Event frames queued to consoles since start (for /metrics). */
+uint64_t ativa_agents_events_pushed(void);
+
+/** Consoles disconnected because they did not keep up (for /metrics). */
+uint64_t ativa_agents_dropped_slow(void);
+
 /** The `ativa.v1` WebSocket protocol (no mount point: chosen by its name at the upgrade). */
 extern const struct ativa_route ativa_agents_route;
 

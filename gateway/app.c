@@ -64,6 +64,11 @@ static void gateway_metrics(struct ativa_server *srv, struct ativa_metrics_out *
                          (double)w->unknown_lines);
     ativa_metrics_gauge(out, "ativa_console_connections", "Consoles connected", NULL,
                         (double)ativa_agents_connections());
+    ativa_metrics_counter(out, "ativa_events_pushed_total", "Event frames queued to consoles", NULL,
+                          ativa_agents_events_pushed());
+    ativa_metrics_counter(out, "ativa_consoles_dropped_total",
+                          "Consoles disconnected for not keeping up", "reason=\"too_slow\"",
+                          ativa_agents_dropped_slow());
     ativa_metrics_gauge(out, "ativa_expiry_timers", "Open conversations with a pending expiry",
                         NULL, (double)ativa_expiry_pending(srv));
     ativa_templates_stats t;
