@@ -121,3 +121,33 @@ void ativa_http_reply_clear(struct ativa_http_reply *r)
     r->len = 0;
     r->started = false;
 }
+
+int ativa_http_get_route(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                         size_t len, const char *path, ativa_http_answer_fn answer)
+{
+    struct ativa_http_reply *reply = user;
+    switch (reason) {
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        return 1; /* HTTP only: no WebSocket by this protocol's name */
+    case LWS_CALLBACK_HTTP:
+        ativa_http_reply_clear(reply);
+        if (!ativa_http_path_is(wsi, path))
+            return ativa_http_reply_text(wsi, reply, 404, "not found\n");
+        if (ativa_http_method(wsi) != ATIVA_HTTP_GET)
+            return ativa_http_reply_text(wsi, reply, 405, "use GET\n");
+        return answer(wsi, reply);
+    case LWS_CALLBACK_HTTP_BODY:
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        /* A body sent with the request is ignored (lws discards it once the answer completes). */
+        return 0;
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        return ativa_http_reply_writeable(wsi, reply);
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+    case LWS_CALLBACK_CLOSED_HTTP:
+        if (reply)
+            ativa_http_reply_clear(reply);
+        return 0;
+    default:
+        return lws_callback_http_dummy(wsi, reason, user, in, len);
+    }
+}

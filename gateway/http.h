@@ -83,4 +83,15 @@ int ativa_http_reply_writeable(struct lws *wsi, struct ativa_http_reply *r);
 /** Free what the answer holds; call from LWS_CALLBACK_HTTP_DROP_PROTOCOL / CLOSED_HTTP. */
 void ativa_http_reply_clear(struct ativa_http_reply *r);
 
+/** Build the answer of a GET route (see ativa_http_get_route); returns what the callback must. */
+typedef int (*ativa_http_answer_fn)(struct lws *wsi, struct ativa_http_reply *reply);
+
+/**
+ * The whole callback of a route that answers GET on exactly one path: 404 for other paths, 405
+ * for other methods, no WebSocket by its protocol's name, any request body ignored, the answer
+ * sent and freed. The route's per-session data is one struct ativa_http_reply (`user`).
+ */
+int ativa_http_get_route(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                         size_t len, const char *path, ativa_http_answer_fn answer);
+
 #endif

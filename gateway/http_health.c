@@ -18,11 +18,7 @@
 
 #define LOOP_STALE_MS (10 * ATIVA_SERVER_TICK_MS)
 
-struct health_pss {
-    struct ativa_http_reply reply;
-};
-
-static int answer(struct lws *wsi, struct health_pss *pss)
+static int answer(struct lws *wsi, struct ativa_http_reply *reply)
 {
     struct ativa_server *srv = ativa_server_from_wsi(wsi);
     int64_t mono = ativa_clock_monotonic_ms();
@@ -50,7 +46,7 @@ static int answer(struct lws *wsi, struct health_pss *pss)
     if (!body)
         return -1;
     unsigned code = strcmp(status, "ok") == 0 ? 200 : 503;
-    int rc = ativa_http_reply_start(wsi, &pss->reply, code, "application/json", body, strlen(body));
+    int rc = ativa_http_reply_start(wsi, reply, code, "application/json", body, strlen(body));
     free(body);
     return rc;
 }
@@ -58,41 +54,12 @@ static int answer(struct lws *wsi, struct health_pss *pss)
 static int callback_health(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                            size_t len)
 {
-    struct health_pss *pss = user;
-
-    switch (reason) {
-    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-        return 1; /* HTTP only: no WebSocket by this protocol's name */
-    case LWS_CALLBACK_HTTP:
-        ativa_http_reply_clear(&pss->reply);
-        if (!ativa_http_path_is(wsi, HEALTH_PATH))
-            return ativa_http_reply_text(wsi, &pss->reply, 404, "not found\n");
-        if (ativa_http_method(wsi) != ATIVA_HTTP_GET)
-            return ativa_http_reply_text(wsi, &pss->reply, 405, "use GET\n");
-        return answer(wsi, pss);
-
-    case LWS_CALLBACK_HTTP_BODY:
-    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        /* A body sent to /healthz is ignored (lws discards it once the answer completes). */
-        return 0;
-
-    case LWS_CALLBACK_HTTP_WRITEABLE:
-        return ativa_http_reply_writeable(wsi, &pss->reply);
-
-    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-    case LWS_CALLBACK_CLOSED_HTTP:
-        if (pss)
-            ativa_http_reply_clear(&pss->reply);
-        return 0;
-
-    default:
-        return lws_callback_http_dummy(wsi, reason, user, in, len);
-    }
+    return ativa_http_get_route(wsi, reason, user, in, len, HEALTH_PATH, answer);
 }
 
 const struct ativa_route ativa_health_route = {
     .mountpoint = HEALTH_PATH,
     .protocol = {.name = "ativa-health",
                  .callback = callback_health,
-                 .per_session_data_size = sizeof(struct health_pss)},
+                 .per_session_data_size = sizeof(struct ativa_http_reply)},
 };

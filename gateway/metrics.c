@@ -189,54 +189,30 @@ static int from_loopback(struct lws *wsi)
     return 0;
 }
 
-struct metrics_pss {
-    struct ativa_http_reply reply;
-};
+static int answer(struct lws *wsi, struct ativa_http_reply *reply)
+{
+    if (!from_loopback(wsi))
+        return ativa_http_reply_text(wsi, reply, 403, "metrics are served to loopback only\n");
+    struct ativa_metrics_out out;
+    ativa_metrics_render(ativa_server_from_wsi(wsi), &out);
+    int rc =
+        out.failed || out.len > ATIVA_HTTP_REPLY_MAX
+            ? ativa_http_reply_text(wsi, reply, 503, "metrics unavailable\n")
+            : ativa_http_reply_start(wsi, reply, 200, "text/plain; version=0.0.4; charset=utf-8",
+                                     out.buf, out.len);
+    free(out.buf);
+    return rc;
+}
 
 static int callback_metrics(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                             size_t len)
 {
-    struct metrics_pss *pss = user;
-    switch (reason) {
-    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-        return 1; /* HTTP only: no WebSocket by this protocol's name */
-    case LWS_CALLBACK_HTTP: {
-        ativa_http_reply_clear(&pss->reply);
-        if (!ativa_http_path_is(wsi, METRICS_PATH))
-            return ativa_http_reply_text(wsi, &pss->reply, 404, "not found\n");
-        if (ativa_http_method(wsi) != ATIVA_HTTP_GET)
-            return ativa_http_reply_text(wsi, &pss->reply, 405, "use GET\n");
-        if (!from_loopback(wsi))
-            return ativa_http_reply_text(wsi, &pss->reply, 403,
-                                         "metrics are served to loopback only\n");
-        struct ativa_metrics_out out;
-        ativa_metrics_render(ativa_server_from_wsi(wsi), &out);
-        int rc = out.failed || out.len > ATIVA_HTTP_REPLY_MAX
-                     ? ativa_http_reply_text(wsi, &pss->reply, 503, "metrics unavailable\n")
-                     : ativa_http_reply_start(wsi, &pss->reply, 200,
-                                              "text/plain; version=0.0.4; charset=utf-8", out.buf,
-                                              out.len);
-        free(out.buf);
-        return rc;
-    }
-    case LWS_CALLBACK_HTTP_BODY:
-    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        return 0;
-    case LWS_CALLBACK_HTTP_WRITEABLE:
-        return ativa_http_reply_writeable(wsi, &pss->reply);
-    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-    case LWS_CALLBACK_CLOSED_HTTP:
-        if (pss)
-            ativa_http_reply_clear(&pss->reply);
-        return 0;
-    default:
-        return lws_callback_http_dummy(wsi, reason, user, in, len);
-    }
+    return ativa_http_get_route(wsi, reason, user, in, len, METRICS_PATH, answer);
 }
 
 const struct ativa_route ativa_metrics_route = {
     .mountpoint = METRICS_PATH,
     .protocol = {.name = "ativa-metrics",
                  .callback = callback_metrics,
-                 .per_session_data_size = sizeof(struct metrics_pss)},
+                 .per_session_data_size = sizeof(struct ativa_http_reply)},
 };
