@@ -57,6 +57,30 @@ static void trim_partial_utf8(char *s)
         s[i - 1] = '\0';
 }
 
+/* Replace every byte that does not start a complete, valid UTF-8 sequence with '?': jansson's
+ * parse errors quote the bytes near the error, which may be anything. */
+static void sanitize_utf8(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+    while (*p) {
+        size_t need = *p < 0x80             ? 0
+                      : (*p & 0xE0) == 0xC0 ? 1
+                      : (*p & 0xF0) == 0xE0 ? 2
+                      : (*p & 0xF8) == 0xF0 ? 3
+                                            : 4;
+        size_t have = 0;
+        while (need < 4 && have < need && (p[1 + have] & 0xC0) == 0x80)
+            have++;
+        /* Overlong and surrogate forms are left to jansson's own checks of real input: this
+         * only has to keep the text printable and JSON-safe. */
+        if (need == 4 || have < need || (need == 1 && *p < 0xC2)) {
+            *p++ = '?';
+            continue;
+        }
+        p += 1 + need;
+    }
+}
+
 static ativa_err problem(char *why, size_t why_len, ativa_err err, const char *fmt, ...)
 {
     if (why && why_len) {
@@ -65,6 +89,7 @@ static ativa_err problem(char *why, size_t why_len, ativa_err err, const char *f
         vsnprintf(why, why_len, fmt, ap);
         va_end(ap);
         trim_partial_utf8(why);
+        sanitize_utf8(why);
     }
     return err;
 }
