@@ -279,6 +279,19 @@ static bool get_string(struct ctx *c, json_t *obj, const char *prefix, const cha
 }
 
 static void get_uint(struct ctx *c, json_t *obj, const char *prefix, const char *key, bool required,
+                     long long min, long long max, const char *hint, long long *out);
+
+/* get_uint for an unsigned field: it keeps its default when the key is absent. */
+static void get_unsigned(struct ctx *c, json_t *obj, const char *prefix, const char *key,
+                         bool required, long long min, long long max, const char *hint,
+                         unsigned *out)
+{
+    long long v = *out;
+    get_uint(c, obj, prefix, key, required, min, max, hint, &v);
+    *out = (unsigned)v;
+}
+
+static void get_uint(struct ctx *c, json_t *obj, const char *prefix, const char *key, bool required,
                      long long min, long long max, const char *hint, long long *out)
 {
     char path[256];
@@ -432,14 +445,12 @@ static void parse_graph(struct ctx *c, json_t *root, struct ativa_config *cfg)
     get_path(c, o, "graph", "ca_file", false,
              "give a PEM file of extra certificate authorities, or leave the key out",
              &cfg->graph_ca_file);
-    long long v = cfg->graph_timeout_ms;
-    get_uint(c, o, "graph", "timeout_ms", false, 100, 120000,
-             "give how long a Graph API request may take, in milliseconds", &v);
-    cfg->graph_timeout_ms = (unsigned)v;
-    v = cfg->graph_max_per_second;
-    get_uint(c, o, "graph", "max_per_second", false, 1, 1000,
-             "give the most messages sent per second (Meta allows 80 by default)", &v);
-    cfg->graph_max_per_second = (unsigned)v;
+    get_unsigned(c, o, "graph", "timeout_ms", false, 100, 120000,
+                 "give how long a Graph API request may take, in milliseconds",
+                 &cfg->graph_timeout_ms);
+    get_unsigned(c, o, "graph", "max_per_second", false, 1, 1000,
+                 "give the most messages sent per second (Meta allows 80 by default)",
+                 &cfg->graph_max_per_second);
 }
 
 static void parse_webhook(struct ctx *c, json_t *root, struct ativa_config *cfg)
@@ -611,22 +622,20 @@ static void parse_templates(struct ctx *c, json_t *root, struct ativa_config *cf
         problem(&c->p, "templates.file is only read when templates.source is \"file\": remove it "
                        "or set templates.source to \"file\"");
     }
-    long long v = cfg->templates_sync_interval_s;
-    get_uint(c, o, "templates", "sync_interval_s", false, 60, 86400,
-             "give how often templates are fetched from Meta, in seconds", &v);
-    cfg->templates_sync_interval_s = (unsigned)v;
-    v = cfg->templates_page_size;
-    get_uint(c, o, "templates", "page_size", false, 1, 1000,
-             "give how many templates to ask Meta for per page", &v);
-    cfg->templates_page_size = (unsigned)v;
+    get_unsigned(c, o, "templates", "sync_interval_s", false, 60, 86400,
+                 "give how often templates are fetched from Meta, in seconds",
+                 &cfg->templates_sync_interval_s);
+    get_unsigned(c, o, "templates", "page_size", false, 1, 1000,
+                 "give how many templates to ask Meta for per page", &cfg->templates_page_size);
 }
 
 static void parse_console(struct ctx *c, json_t *root, struct ativa_config *cfg)
 {
-    static const char *const known[] = {"allowed_origins",   "static_dir",       "session_ttl_s",
-                                        "max_queued_frames", "max_queued_bytes", "max_frame_bytes",
-                                        "ping_interval_s",   "ping_timeout_s",   "replay_max_events",
-                                        NULL};
+    static const char *const known[] = {"allowed_origins",   "static_dir",
+                                        "session_ttl_s",     "max_queued_frames",
+                                        "max_queued_bytes",  "max_frame_bytes",
+                                        "ping_interval_s",   "ping_timeout_s",
+                                        "replay_max_events", NULL};
     json_t *o = get_object(c, root, "console");
     check_known(c, o, "console", known);
     parse_string_list(c, json_object_get(o, "allowed_origins"), "console.allowed_origins",
@@ -637,40 +646,33 @@ static void parse_console(struct ctx *c, json_t *root, struct ativa_config *cfg)
     get_path(c, o, "console", "static_dir", false,
              "give the directory of the console's files, or leave the key out for web/",
              &cfg->static_dir);
-    long long v = cfg->session_ttl_s;
-    get_uint(c, o, "console", "session_ttl_s", false, 2, 604800,
-             "give how long an agent's login lasts, in seconds", &v);
-    cfg->session_ttl_s = (unsigned)v;
-    v = cfg->max_queued_frames;
-    get_uint(c, o, "console", "max_queued_frames", false, 8, 65536,
-             "give how many frames may wait for a slow console before it is disconnected", &v);
-    cfg->max_queued_frames = (unsigned)v;
-    v = (long long)cfg->max_queued_bytes;
+    get_unsigned(c, o, "console", "session_ttl_s", false, 2, 604800,
+                 "give how long an agent's login lasts, in seconds", &cfg->session_ttl_s);
+    get_unsigned(c, o, "console", "max_queued_frames", false, 8, 65536,
+                 "give how many frames may wait for a slow console before it is disconnected",
+                 &cfg->max_queued_frames);
+    long long v = (long long)cfg->max_queued_bytes;
     get_uint(c, o, "console", "max_queued_bytes", false, 65536, 268435456,
              "give how many bytes may wait for a slow console before it is disconnected", &v);
     cfg->max_queued_bytes = (size_t)v;
-    v = cfg->max_frame_bytes;
-    get_uint(c, o, "console", "max_frame_bytes", false, 1024, 65536,
-             "give the largest frame accepted from a console, in bytes (at most 65536)", &v);
-    cfg->max_frame_bytes = (unsigned)v;
-    v = cfg->ping_interval_s;
-    get_uint(c, o, "console", "ping_interval_s", false, 1, 3600,
-             "give how long a console may stay silent before it is pinged, in seconds", &v);
-    cfg->ping_interval_s = (unsigned)v;
-    v = cfg->ping_timeout_s;
-    get_uint(c, o, "console", "ping_timeout_s", false, 2, 7200,
-             "give how long a silent console is kept before it is dropped, in seconds", &v);
-    cfg->ping_timeout_s = (unsigned)v;
+    get_unsigned(c, o, "console", "max_frame_bytes", false, 1024, 65536,
+                 "give the largest frame accepted from a console, in bytes (at most 65536)",
+                 &cfg->max_frame_bytes);
+    get_unsigned(c, o, "console", "ping_interval_s", false, 1, 3600,
+                 "give how long a console may stay silent before it is pinged, in seconds",
+                 &cfg->ping_interval_s);
+    get_unsigned(c, o, "console", "ping_timeout_s", false, 2, 7200,
+                 "give how long a silent console is kept before it is dropped, in seconds",
+                 &cfg->ping_timeout_s);
     if (cfg->ping_timeout_s <= cfg->ping_interval_s)
-        problem(&c->p, "console.ping_timeout_s (%u) must be longer than console.ping_interval_s "
-                       "(%u): a console needs time to answer the ping",
+        problem(&c->p,
+                "console.ping_timeout_s (%u) must be longer than console.ping_interval_s "
+                "(%u): a console needs time to answer the ping",
                 cfg->ping_timeout_s, cfg->ping_interval_s);
-    v = cfg->replay_max_events;
-    get_uint(c, o, "console", "replay_max_events", false, 1, 100000,
-             "give how many missed events a reconnecting console may be sent before it is told "
-             "to reload",
-             &v);
-    cfg->replay_max_events = (unsigned)v;
+    get_unsigned(c, o, "console", "replay_max_events", false, 1, 100000,
+                 "give how many missed events a reconnecting console may be sent before it is "
+                 "told to reload",
+                 &cfg->replay_max_events);
 }
 
 static void parse_log(struct ctx *c, json_t *root, struct ativa_config *cfg)
