@@ -1,19 +1,21 @@
 // Starts Debian's Chromium for the console's end-to-end tests.
 //
 // The browser is the system package (/usr/bin/chromium, installed by scripts/install-deps.sh);
-// playwright-core only drives it and never downloads a browser of its own. Every launch gets a
-// fresh profile directory, removed again by close(), so no cookie or cache leaks between tests.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+// playwright-core only drives it and never downloads a browser of its own. Playwright gives the
+// browser a fresh temporary profile and removes it on close; every agent of a test gets its own
+// context (cookies, storage), as if on a machine of their own.
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch (err) {
+  throw new Error(`playwright-core is not installed in tests/browser: run scripts/install-browser-deps.sh (${err.message})`);
+}
 
 export const CHROMIUM_PATH = process.env.ATIVA_CHROMIUM || '/usr/bin/chromium';
 
 // Headless, and quiet on the network: no QUIC, no first-run pages, no background fetches,
 // updates or sync, so a test only ever talks to the gateway under test.
 export const CHROMIUM_ARGS = Object.freeze([
-  '--headless',
   '--no-sandbox',
   '--disable-gpu',
   '--disable-quic',
@@ -23,49 +25,29 @@ export const CHROMIUM_ARGS = Object.freeze([
   '--disable-sync',
 ]);
 
+/** The console's smallest supported size. */
+export const VIEWPORT = Object.freeze({ width: 1280, height: 720 });
+
 /**
- * Launch Chromium with a fresh profile.
- * @param {object} [options]
- * @param {{width: number, height: number}} [options.viewport] default 1280×720, the console's
- *        smallest supported size.
- * @param {boolean} [options.ignoreHTTPSErrors] accept the gateway's development certificate
- *        (default true; pass false when the test machine trusts the certificate).
- * @param {string} [options.locale] default pt-BR, the console's language.
- * @returns {Promise<{context: import('playwright-core').BrowserContext,
- *                    page: import('playwright-core').Page,
- *                    close: () => Promise<void>}>}
- *          close() ends the browser and deletes its profile.
+ * Launch headless Chromium.
+ * @returns {Promise<import('playwright-core').Browser>} close it with browser.close().
  */
-export async function launch(options = {}) {
-  const userDataDir = await mkdtemp(join(tmpdir(), 'ativa-chromium-'));
-  let context;
-  try {
-    // Playwright refuses --user-data-dir among args; the persistent context passes it itself.
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM_PATH,
-      headless: true,
-      args: [...CHROMIUM_ARGS],
-      viewport: options.viewport ?? { width: 1280, height: 720 },
-      ignoreHTTPSErrors: options.ignoreHTTPSErrors ?? true,
-      locale: options.locale ?? 'pt-BR',
-    });
-  } catch (err) {
-    await rm(userDataDir, { recursive: true, force: true });
-    throw err;
-  }
-  const page = context.pages()[0] ?? (await context.newPage());
-  let closed = false;
-  return {
-    context,
-    page,
-    async close() {
-      if (closed) return;
-      closed = true;
-      try {
-        await context.close();
-      } finally {
-        await rm(userDataDir, { recursive: true, force: true });
-      }
-    },
-  };
+export function launchBrowser() {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS] });
+}
+
+/**
+ * A new isolated context and page at 1280×720 in pt-BR.
+ * @param {import('playwright-core').Browser} browser
+ * @param {object} [options] viewport; ignoreHTTPSErrors (default true: the gateway's certificate
+ *        comes from a development CA the browser does not know)
+ */
+export async function newPage(browser, options = {}) {
+  const context = await browser.newContext({
+    viewport: options.viewport ?? VIEWPORT,
+    ignoreHTTPSErrors: options.ignoreHTTPSErrors ?? true,
+    locale: 'pt-BR',
+    timezoneId: 'America/Sao_Paulo',
+  });
+  return context.newPage();
 }

@@ -1,0 +1,110 @@
+// The console as an agent sees it: a real gateway and the Meta simulator (the integration tests'
+// stack), an agent account made with ativa-admin, and a Chromium page logged in to the console.
+// Every page records what the browser logged as an error, so that each test can require a clean
+// log.
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+
+import { addAgent } from '../../integration/console.mjs';
+import { startStack } from '../../integration/harness.mjs';
+import { newPage } from './browser.mjs';
+
+export { addAgent, startStack };
+export { eventually, startGateway } from '../../integration/harness.mjs';
+
+/** How long a test waits for the console to show something (the default of every wait below). */
+export const SHOW_TIMEOUT_MS = 10000;
+
+/** The console's address on a stack (the origin the gateway allows). */
+export function consoleUrl(stack) {
+  return `https://localhost:${stack.config.listen.port}/`;
+}
+
+/** A locator by data-testid, from a page or a locator. */
+export function byTestId(scope, id) {
+  return scope.locator(`[data-testid="${id}"]`);
+}
+
+export class AgentPage {
+  /**
+   * @param {import('playwright-core').Page} page
+   */
+  constructor(page) {
+    this.page = page;
+    /** Browser log entries of type error, uncaught exceptions, and failed requests. */
+    this.errors = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') this.errors.push(`console: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => this.errors.push(`uncaught: ${e.message}`));
+  }
+
+  /** Open the console in a new context of `browser` and log in as `agent` ({login, password}). */
+  static async login(browser, stack, agent, options = {}) {
+    const p = new AgentPage(await newPage(browser, options));
+    p.stack = stack;
+    await p.page.goto(consoleUrl(stack));
+    await p.page.getByLabel('Usuário').fill(agent.login);
+    await p.page.getByLabel('Senha').fill(agent.password);
+    await p.page.getByRole('button', { name: 'Entrar' }).click();
+    await p.waitLive();
+    return p;
+  }
+
+  testId(id) {
+    return byTestId(this.page, id);
+  }
+
+  /** Waits until the console says it is connected and showing live state. */
+  async waitLive(timeout = SHOW_TIMEOUT_MS) {
+    await this.page.locator('[data-testid="connection-state"][data-state="live"]').waitFor({ timeout });
+    await this.page.locator('[data-testid="app"][data-live="true"]').waitFor({ timeout });
+  }
+
+  /** The list item of the conversation with `number` (digits) in "Minhas conversas" or the queue. */
+  conversationItem(listTestId, text) {
+    return this.testId(listTestId).locator('[data-testid="conversation-item"]', { hasText: text });
+  }
+
+  /** The toasts' texts of a kind ('success' or 'error') shown now. */
+  async toasts(kind) {
+    return this.page.locator(`[data-testid="toast"][data-kind="${kind}"]`).allTextContents();
+  }
+
+  /**
+   * Fails the test if the browser logged an error, except entries matching one of `allowed`
+   * (regular expressions, for errors a test provokes on purpose and names).
+   */
+  assertCleanLog(allowed = []) {
+    const unexpected = this.errors.filter((e) => !allowed.some((re) => re.test(e)));
+    assert.deepEqual(unexpected, [], 'the browser logged errors');
+  }
+
+  /** Saves a screenshot as NAME.png when ATIVA_SCREENSHOTS_DIR is set (scripts/screenshots.sh). */
+  async screenshot(name) {
+    const dir = process.env.ATIVA_SCREENSHOTS_DIR;
+    if (!dir) return;
+    await mkdir(dir, { recursive: true });
+    // Let transitions and the countdown settle so the picture shows a resting screen.
+    await this.page.waitForTimeout(300);
+    await this.page.screenshot({ path: path.join(dir, `${name}.png`) });
+  }
+
+  async close() {
+    await this.page.context().close();
+  }
+}
+
+/**
+ * Picks an option of a <select> by its visible text (a substring), as an agent would.
+ * @param {import('playwright-core').Locator} select
+ */
+export async function chooseOption(select, text) {
+  const value = await select.evaluate((node, t) => {
+    const option = [...node.options].find((o) => o.textContent.includes(t));
+    return option ? option.value : null;
+  }, text);
+  assert.notEqual(value, null, `no option "${text}"`);
+  await select.selectOption(value);
+}
