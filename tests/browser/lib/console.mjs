@@ -34,6 +34,7 @@ export class AgentPage {
     this.page = page;
     /** Browser log entries of type error, uncaught exceptions, and failed requests. */
     this.errors = [];
+    page.setDefaultTimeout(SHOW_TIMEOUT_MS);
     page.on('console', (m) => {
       if (m.type() === 'error') this.errors.push(`console: ${m.text()}`);
     });
