@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The test command: installs dependencies, builds ativa twice (normal, and with AddressSanitizer +
-# UndefinedBehaviorSanitizer), runs every test in both, fuzzes the parsers briefly, then prints
-# line coverage of core/.
+# UndefinedBehaviorSanitizer), runs every test in both (unit, crash, integration, console modules
+# and the console in Chromium), fuzzes the parsers briefly, then prints line coverage of core/.
 # Usage: scripts/test.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 jobs=$(nproc 2>/dev/null || echo 2)
 
-"$root/scripts/install-deps.sh"
+# The build's dependencies, then Chromium and playwright-core for the console's browser tests.
+"$root/scripts/install-browser-deps.sh"
 
 # ARCHITECTURE rule 1: core/ and its public headers stay socket-free.
 if grep -rlE '#[[:space:]]*include[[:space:]]*[<"]libwebsockets' core include; then

@@ -188,7 +188,11 @@ function sameControl(a, b) {
     a.dataset.conversationId === b.dataset.conversationId;
 }
 
-async function openConversation(id) {
+/**
+ * Show conversation `id` in Chat. The composer gets the focus once loaded when focusComposer is
+ * set (the agent came from the pop-up), or when the focus has not moved meanwhile.
+ */
+async function openConversation(id, { focusComposer = false } = {}) {
   shell.selectAtendimento();
   if (store.shownId !== id) {
     chat.reset();
@@ -201,7 +205,7 @@ async function openConversation(id) {
     store.loadChat(await app.conn.request('conversation.open', { conversation_id: id }));
     chat.refresh();
     // Move to the composer only if the agent has not gone on to another field meanwhile.
-    if (sameControl(document.activeElement, focusBefore)) chat.focusComposer();
+    if (focusComposer || sameControl(document.activeElement, focusBefore)) chat.focusComposer();
   } catch (err) {
     app.toast('error', err.message);
   }

@@ -237,14 +237,12 @@ export function createNewConversation(app) {
   async function startOpen() {
     const existing = s.lookup.open_conversation_id ?? s.conversationId;
     if (existing != null) {
-      close();
-      app.openConversation(existing);
+      toChat(existing);
       return;
     }
     const data = await run('conversation.create', { line: line.value, number: s.lookup.number ?? phone().digits });
     store.loadChat(data);
-    close();
-    app.openConversation(data.conversation.id);
+    toChat(data.conversation.id);
   }
 
   // Window closed: the chosen template, to the conversation already open with the customer or
@@ -256,18 +254,24 @@ export function createNewConversation(app) {
       const data = await run('message.send_template', { conversation_id: existing, template });
       if (data.message) store.putMessage(data.message);
       store.notify('messages', { id: existing });
-      close();
-      app.openConversation(existing);
+      toChat(existing);
       return;
     }
     const data = await run('conversation.create', { line: line.value, number: s.lookup.number ?? phone().digits, template });
     store.loadChat(data);
-    close();
-    app.openConversation(data.conversation.id);
+    toChat(data.conversation.id);
   }
 
   function close() {
     if (dialog.open) dialog.close();
+  }
+
+  // The pop-up's work is done: the chat takes over, and the keyboard goes to its text box rather
+  // than back to the button that opened the pop-up.
+  function toChat(id) {
+    s.opener = null;
+    close();
+    app.openConversation(id, { focusComposer: true });
   }
 
   line.addEventListener('change', () => {
