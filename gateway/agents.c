@@ -67,6 +67,7 @@ struct conn {
 
     int close_code; /* non-zero: close once the queue is written */
     bool close_sent;
+    bool peer_closed; /* the console's close frame came first; lws has answered it */
     const char *close_reason;
     bool counted_inflight; /* draining: the stop waits for the close */
     lws_sorted_usec_list_t expiry;
@@ -501,6 +502,8 @@ static void closed(struct conn *c)
 
 static int writeable(struct lws *wsi, struct conn *c)
 {
+    if (c->peer_closed)
+        return 0; /* nothing may follow the close frame lws echoed */
     if (c->q_count) {
         struct frame *f = c->q[c->q_head];
         c->q_head = (c->q_head + 1) % c->q_cap;
@@ -550,6 +553,18 @@ static int callback_agents(struct lws *wsi, enum lws_callback_reasons reason, vo
         return receive(wsi, c, in, len);
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return writeable(wsi, c);
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        /*
+         * lws does not know about a close frame written by writeable(): if ours went first, this
+         * is the console's answer and the handshake is complete (a non-zero return closes the
+         * socket instead of echoing a second close frame, which browsers reject as "Close
+         * received after close"). Otherwise lws echoes the console's close, and nothing of ours
+         * may be written after it.
+         */
+        if (c->close_sent)
+            return -1;
+        c->peer_closed = true;
+        return 0;
     case LWS_CALLBACK_CLOSED:
         closed(c);
         return 0;

@@ -146,6 +146,22 @@ describe('the seed, in the browser', () => {
     maria.assertCleanLog();
   });
 
+  it('shows a message WhatsApp refused as failed, with the reason in words', async () => {
+    const page = maria.page;
+    // At Meta, Ana's window closed (say, her last message was lost on the way): Meta accepts the
+    // text, then reports it failed with 131047.
+    await stack.control('set-window', { from: ANA, line: LINE, last_inbound_ago_s: 25 * 3600 });
+    const composer = page.getByLabel('Mensagem');
+    await composer.fill('Consegue confirmar o endereço?');
+    await composer.press('Enter');
+    const failed = page.locator('[data-testid="message"][data-direction="out"][data-status="failed"]', { hasText: 'Consegue confirmar o endereço?' });
+    await failed.waitFor();
+    assert.equal(await failed.locator('[data-testid="message-status"]').textContent(), 'falhou');
+    assert.match(await failed.locator('[data-testid="message-failure"]').textContent(), /^Falhou: .*24 horas/);
+    await stack.control('set-window', { from: ANA, line: LINE, last_inbound_ago_s: 60 });
+    maria.assertCleanLog();
+  });
+
   it('2. window closed: the pop-up asks for an approved template and its parameters, and the composer waits for the reply', async () => {
     const page = maria.page;
     await page.getByRole('button', { name: 'Nova Conversa' }).click();
@@ -357,7 +373,32 @@ describe('the seed, in the browser', () => {
     // Ana's conversation from scenario 1 is still open: the pop-up went back to it.
     await page.locator('[data-testid="message"]', { hasText: 'Olá Ana, seu pedido saiu hoje.' }).waitFor();
     await eventually(() => page.evaluate(() => document.activeElement?.dataset?.testid === 'composer-text'), { what: 'the focus in the composer' });
-    await page.keyboard.press('Escape');
     maria.assertCleanLog();
+  });
+
+  it('"Sair" ends the session: the login screen, and a reload does not bring the console back', async () => {
+    const page = maria.page;
+    await page.getByRole('button', { name: 'Sair' }).click();
+    await maria.testId('login-screen').waitFor();
+    assert.equal(await maria.testId('app').isHidden(), true);
+    await page.reload();
+    await maria.testId('login-screen').waitFor();
+    assert.equal(await maria.testId('app').isHidden(), true);
+    const session = await page.evaluate(async () => (await fetch('/api/session', { credentials: 'same-origin' })).status);
+    assert.equal(session, 401, 'the gateway ended the session too');
+
+    // A wrong password is refused in words; the right one brings the console back, live.
+    await page.getByLabel('Usuário').fill(login.login);
+    await page.getByLabel('Senha').fill('senha-errada');
+    await page.getByRole('button', { name: 'Entrar' }).click();
+    await maria.testId('login-error').waitFor();
+    assert.ok((await maria.testId('login-error').textContent()).length > 5);
+    await page.getByLabel('Senha').fill(login.password);
+    await page.getByRole('button', { name: 'Entrar' }).click();
+    await maria.waitLive();
+    await maria.conversationItem('my-conversations', 'Ana Lima').waitFor();
+    // The refused login is the one error the browser logs here (fetch's 401 on /api/login), and
+    // the 401 of /api/session above.
+    maria.assertCleanLog([/status of 401/]);
   });
 });
