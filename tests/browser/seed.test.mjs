@@ -84,6 +84,7 @@ describe('the seed, in the browser', () => {
     await maria.testId('queue-empty').waitFor();
     assert.equal(await maria.testId('chat-empty').isVisible(), true);
     assert.equal(await page.getByRole('button', { name: 'Nova Conversa' }).isEnabled(), true);
+    assert.deepEqual(await maria.overflow(), { x: false, y: false }, 'the three columns fit 1280×720');
     maria.assertCleanLog();
   });
 
@@ -321,6 +322,7 @@ describe('the seed, in the browser', () => {
     await maria.testId('panel-historico').getByLabel('Número', { exact: true }).fill('');
     await page.getByRole('button', { name: 'Buscar' }).click();
     await eventually(async () => (await rows.count()) === 3, { what: 'all three again' });
+    assert.equal((await maria.overflow()).x, false, 'the history table fits 1280 px');
     await maria.screenshot('historico');
 
     // Bruno replied minutes ago: the pop-up opens with his line and number, window open.
@@ -374,6 +376,19 @@ describe('the seed, in the browser', () => {
     await page.locator('[data-testid="message"]', { hasText: 'Olá Ana, seu pedido saiu hoje.' }).waitFor();
     await eventually(() => page.evaluate(() => document.activeElement?.dataset?.testid === 'composer-text'), { what: 'the focus in the composer' });
     maria.assertCleanLog();
+  });
+
+  it('fills a larger screen (1920×1080) without scrolling the page', async () => {
+    const wide = await AgentPage.login(browser, stack, login, { viewport: { width: 1920, height: 1080 } });
+    try {
+      await wide.conversationItem('my-conversations', 'Ana Lima').waitFor();
+      assert.deepEqual(await wide.overflow(), { x: false, y: false });
+      const chatWidth = await wide.testId('chat').evaluate((n) => n.getBoundingClientRect().width);
+      assert.ok(chatWidth > 800, `the chat takes the room (${chatWidth} px)`);
+      wide.assertCleanLog();
+    } finally {
+      await wide.close();
+    }
   });
 
   it('"Sair" ends the session: the login screen, and a reload does not bring the console back', async () => {

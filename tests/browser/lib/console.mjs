@@ -68,6 +68,14 @@ export class AgentPage {
     return this.testId(listTestId).locator('[data-testid="conversation-item"]', { hasText: text });
   }
 
+  /** Whether the page scrolls horizontally (x) or vertically (y) at the current viewport. */
+  overflow() {
+    return this.page.evaluate(() => {
+      const d = document.documentElement;
+      return { x: d.scrollWidth > d.clientWidth, y: d.scrollHeight > d.clientHeight };
+    });
+  }
+
   /** The toasts' texts of a kind ('success' or 'error') shown now. */
   async toasts(kind) {
     return this.page.locator(`[data-testid="toast"][data-kind="${kind}"]`).allTextContents();
