@@ -85,6 +85,7 @@ describe('the seed, in the browser', () => {
     assert.equal(await maria.testId('chat-empty').isVisible(), true);
     assert.equal(await page.getByRole('button', { name: 'Nova Conversa' }).isEnabled(), true);
     assert.deepEqual(await maria.overflow(), { x: false, y: false }, 'the three columns fit 1280×720');
+    assert.deepEqual(await maria.unlabelledControls(), []);
     maria.assertCleanLog();
   });
 
@@ -198,6 +199,7 @@ describe('the seed, in the browser', () => {
     await params.nth(1).fill('Loja Ativa');
     assert.equal(await preview.textContent(), 'Olá Bruno, aqui é da Loja Ativa. Podemos falar sobre o seu pedido?');
     assert.equal(await create.isEnabled(), true);
+    assert.deepEqual(await maria.unlabelledControls(), [], 'the pop-up and its parameter inputs are labelled');
     await maria.screenshot('new-conversation-template');
     await create.click();
 
@@ -328,6 +330,7 @@ describe('the seed, in the browser', () => {
     // Bruno replied minutes ago: the pop-up opens with his line and number, window open.
     await page.getByRole('button', { name: 'Ações do atendimento de Bruno Costa' }).click();
     await maria.testId('history-menu').waitFor();
+    assert.deepEqual(await maria.unlabelledControls(), [], 'the filters, the table\'s actions and the menu are labelled');
     await maria.screenshot('historico-menu');
     await page.getByRole('menuitem', { name: '+ Iniciar Nova Conversa' }).click();
     const dialog = maria.testId('new-conversation-dialog');

@@ -68,6 +68,24 @@ export class AgentPage {
     return this.testId(listTestId).locator('[data-testid="conversation-item"]', { hasText: text });
   }
 
+  /**
+   * The visible controls without an accessible name (a <label>, aria-label or aria-labelledby,
+   * or a button's own text): each is described by its tag and data-testid or id.
+   */
+  unlabelledControls() {
+    return this.page.evaluate(() => {
+      const visible = (n) => n.getClientRects().length > 0 && getComputedStyle(n).visibility !== 'hidden';
+      const named = (n) =>
+        (n.labels && [...n.labels].some((l) => l.textContent.trim() !== '')) ||
+        (n.getAttribute('aria-label') ?? '').trim() !== '' ||
+        (n.getAttribute('aria-labelledby') ?? '').split(/\s+/).some((id) => document.getElementById(id)?.textContent.trim()) ||
+        (n.tagName === 'BUTTON' && n.textContent.trim() !== '');
+      return [...document.querySelectorAll('input, select, textarea, button')]
+        .filter((n) => visible(n) && !named(n))
+        .map((n) => `${n.tagName.toLowerCase()}[${n.dataset.testid ?? n.id}]`);
+    });
+  }
+
   /** Whether the page scrolls horizontally (x) or vertically (y) at the current viewport. */
   overflow() {
     return this.page.evaluate(() => {
