@@ -38,6 +38,16 @@
  */
 #define LWS_WRITE_CLOSE_FRAME ((enum lws_write_protocol)4)
 
+/*
+ * Largest WebSocket fragment written at once: a message longer than this goes out as several
+ * fragments. Chromium carries WebSockets over HTTP/2 (RFC 8441) when the server offers it, as lws
+ * does, and lws 4.1 puts each fragment, with its 4-byte header, in one DATA frame without
+ * splitting it to the peer's SETTINGS_MAX_FRAME_SIZE (16384 unless the peer raises it): a larger
+ * frame is a protocol error that ends the whole HTTP/2 connection. Over HTTP/1.1 a fragment is one
+ * TLS record.
+ */
+#define WS_FRAGMENT_MAX (16384 - 4)
+
 /* One serialized frame, shared by every connection it is queued on. */
 struct frame {
     unsigned refs;
@@ -60,6 +70,7 @@ struct conn {
     struct frame **q; /* ring of cfg->max_queued_frames */
     unsigned q_head, q_count, q_cap;
     size_t q_bytes;
+    size_t q_head_sent; /* bytes of the head frame already written as fragments */
 
     char *rx; /* a message being reassembled */
     size_t rx_len;
@@ -118,6 +129,7 @@ static void queue_free(struct conn *c)
     c->q = NULL;
     c->q_cap = 0;
     c->q_bytes = 0;
+    c->q_head_sent = 0;
 }
 
 /* Close once what is queued is written; the peer reads `reason` in the close frame. */
@@ -500,19 +512,46 @@ static void closed(struct conn *c)
     ativa_log_info("console disconnected", "agent=%s consoles=%u", c->agent.login, hub.n);
 }
 
+/*
+ * Writes the next fragment of the head frame (the whole frame when it is short). A frame shared
+ * with other connections is written in place; a fragment is copied out first, because lws_write()
+ * puts the fragment's header in the LWS_PRE bytes before it, which would overwrite the text of
+ * the fragment before.
+ */
+static int write_head_fragment(struct lws *wsi, struct conn *c)
+{
+    struct frame *f = c->q[c->q_head];
+    size_t left = f->len - c->q_head_sent;
+    size_t n = left > WS_FRAGMENT_MAX ? WS_FRAGMENT_MAX : left;
+    bool first = c->q_head_sent == 0, last = n == left;
+    int wp = first ? LWS_WRITE_TEXT : LWS_WRITE_CONTINUATION;
+    if (!last)
+        wp |= LWS_WRITE_NO_FIN;
+    unsigned char scratch[LWS_PRE + WS_FRAGMENT_MAX];
+    unsigned char *p = f->buf + LWS_PRE;
+    if (!(first && last)) {
+        memcpy(scratch + LWS_PRE, f->buf + LWS_PRE + c->q_head_sent, n);
+        p = scratch + LWS_PRE;
+    }
+    if (lws_write(wsi, p, n, (enum lws_write_protocol)wp) < (int)n)
+        return -1;
+    c->q_head_sent += n;
+    if (last) {
+        c->q_head = (c->q_head + 1) % c->q_cap;
+        c->q_count--;
+        c->q_bytes -= f->len;
+        c->q_head_sent = 0;
+        frame_unref(f);
+    }
+    return 0;
+}
+
 static int writeable(struct lws *wsi, struct conn *c)
 {
     if (c->peer_closed)
         return 0; /* nothing may follow the close frame lws echoed */
     if (c->q_count) {
-        struct frame *f = c->q[c->q_head];
-        c->q_head = (c->q_head + 1) % c->q_cap;
-        c->q_count--;
-        c->q_bytes -= f->len;
-        int n = lws_write(wsi, f->buf + LWS_PRE, f->len, LWS_WRITE_TEXT);
-        size_t len = f->len;
-        frame_unref(f);
-        if (n < (int)len)
+        if (write_head_fragment(wsi, c) < 0)
             return -1;
         if (c->q_count || c->close_code)
             lws_callback_on_writable(wsi);

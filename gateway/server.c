@@ -153,6 +153,14 @@ static ativa_err build_tables(struct ativa_server *srv)
 
     srv->protocols[0].name = "http";
     srv->protocols[0].callback = callback_http;
+    /*
+     * An HTTP/2 connection writes through this protocol, and lws 4.1 cuts each socket write to
+     * its tx_packet_size (default: 4 KiB). On a connection carrying a WebSocket (RFC 8441, as
+     * Chromium opens it) the rest of a cut write is left buffered with POLLOUT never re-armed:
+     * the console stalls and the loop spins on POLLIN. Whole frames of up to a WebSocket fragment
+     * (agents.c) go out in one write.
+     */
+    srv->protocols[0].tx_packet_size = ATIVA_HTTP_TX_PACKET_BYTES;
     size_t n_mounts = 0;
     for (size_t i = 0; i < N_ROUTES; i++) {
         srv->protocols[i + 1] = routes[i]->protocol;

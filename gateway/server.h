@@ -32,6 +32,12 @@
 #define ATIVA_SERVER_TICK_MS 100
 
 /**
+ * Largest socket write of an HTTP connection (lws' tx_packet_size of its HTTP protocol). It must
+ * hold a whole HTTP/2 frame carrying a WebSocket fragment (agents.c): 16 KiB and headers.
+ */
+#define ATIVA_HTTP_TX_PACKET_BYTES 32768
+
+/**
  * What /healthz reports beyond the loop itself. The owner of a component fills its hook once,
  * after ativa_server_init() and before ativa_server_run(); hooks run on the loop thread and must
  * not block.

@@ -38,9 +38,18 @@ export class WsConn {
       else if (len === 127) { if (b.length < 10) return; len = Number(b.readBigUInt64BE(2)); off = 10; }
       if (b.length < off + len) return;
       const payload = b.subarray(off, off + len);
+      const fin = (b[0] & 0x80) !== 0;
       this.buf = b.subarray(off + len);
-      if (op === 1) this.push(JSON.parse(payload.toString()));
-      else if (op === 8) {
+      if (op === 1 || op === 0) {
+        // A long message comes in fragments: text, continuations, the last with FIN.
+        this.fragments = op === 1 ? [payload] : [...(this.fragments ?? []), payload];
+        this.fragmentCount = (op === 1 ? 0 : this.fragmentCount) + 1;
+        if (fin) {
+          this.lastFragments = this.fragmentCount;
+          this.push(JSON.parse(Buffer.concat(this.fragments).toString()));
+          this.fragments = null;
+        }
+      } else if (op === 8) {
         const code = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
         this.finish({ code, reason: payload.subarray(2).toString() });
         this.socket.end();
@@ -133,4 +142,46 @@ export function wsConnect({ port, ca, origin, cookie, bearer, protocol = 'ativa.
     socket.on('error', (e) => { if (!done) { done = true; clearTimeout(timer); resolve({ status: 0, error: e.message }); } });
     socket.on('close', () => { if (!done) { done = true; clearTimeout(timer); resolve({ status: 0 }); } });
   });
+}
+
+/**
+ * A WebSocket over HTTP/2 (RFC 8441 extended CONNECT), as Chromium opens one when the server
+ * offers it. Resolves to { ws: WsConn, session } after a 200, or { status } otherwise. Node checks
+ * every frame the server sends against HTTP/2's rules (frame size, flow control) and ends the
+ * session on a violation: `session.errors` collects what it reported.
+ */
+export async function wsConnectH2({ port, ca, origin, cookie, protocol = 'ativa.v1', path = '/ws', timeoutMs = 5000 }) {
+  const http2 = await import('node:http2');
+  const session = http2.connect(`https://localhost:${port}`, { ca });
+  session.errors = [];
+  session.on('error', (e) => session.errors.push(e.message));
+  session.on('goaway', (code) => session.errors.push(`GOAWAY ${code}`));
+  const settings = await new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('no SETTINGS from the server')), timeoutMs);
+    session.once('remoteSettings', (s) => { clearTimeout(t); resolve(s); });
+  });
+  if (!settings.enableConnectProtocol) {
+    session.close();
+    return { status: 0, error: 'the server does not offer WebSockets over HTTP/2' };
+  }
+  const headers = {
+    ':method': 'CONNECT', ':protocol': 'websocket', ':scheme': 'https', ':path': path,
+    ':authority': `localhost:${port}`, 'sec-websocket-version': '13',
+  };
+  if (protocol) headers['sec-websocket-protocol'] = protocol;
+  if (origin) headers.origin = origin;
+  if (cookie) headers.cookie = cookie;
+  const stream = session.request(headers, { endStream: false });
+  const response = await new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('no answer to the CONNECT')), timeoutMs);
+    stream.once('response', (h) => { clearTimeout(t); resolve(h); });
+    stream.once('error', (e) => { clearTimeout(t); reject(e); });
+  });
+  const status = Number(response[':status']);
+  if (status !== 200) {
+    session.close();
+    return { status };
+  }
+  stream.on('error', (e) => session.errors.push(`stream: ${e.message}`));
+  return { ws: new WsConn(stream, Buffer.alloc(0), response['sec-websocket-protocol']), session };
 }
