@@ -550,6 +550,13 @@ static int callback_agents(struct lws *wsi, enum lws_callback_reasons reason, vo
         return receive(wsi, c, in, len);
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return writeable(wsi, c);
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        /*
+         * lws does not know of the close frame writeable() wrote, so it takes the console's answer
+         * for a new close and would echo it: a second close frame, which RFC 6455 forbids and
+         * browsers report as a protocol error. Nonzero closes the socket without the echo.
+         */
+        return c && c->close_sent ? -1 : 0;
     case LWS_CALLBACK_CLOSED:
         closed(c);
         return 0;
