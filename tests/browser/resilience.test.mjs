@@ -17,9 +17,11 @@ const LINE = '1001';
 const ANA = '5511987654321';
 
 // Chromium reports a WebSocket that cannot be opened as a console error, whatever the page does
-// about it. These are the only ones a test below provokes: the gateway down (connection refused)
-// and the cut network path (the proxy refuses the tunnel).
+// about it. These are the only ones a test below provokes: the gateway down (connection refused,
+// or 503 if an attempt reaches it while it is still stopping) and the cut network path (the proxy
+// refuses the tunnel).
 const WS_REFUSED = /^console: WebSocket connection to 'wss:\/\/localhost:\d+\/ws' failed: Error in connection establishment: net::ERR_CONNECTION_REFUSED$/;
+const WS_STOPPING = /^console: WebSocket connection to 'wss:\/\/localhost:\d+\/ws' failed: Error during WebSocket handshake: Unexpected response code: 503$/;
 const WS_NO_TUNNEL = /^console: WebSocket connection to 'wss:\/\/localhost:\d+\/ws' failed: Establishing a tunnel via proxy server failed\.$/;
 
 let browser;
@@ -249,7 +251,7 @@ describe('2. the connection drops and resumes without losing a message', () => {
     }, { what: 'the text at Meta, once' });
 
     // The gateway going down is provoked here: Chromium logs each refused reconnection.
-    p.assertCleanLog([WS_REFUSED]);
+    p.assertCleanLog([WS_REFUSED, WS_STOPPING]);
     await p.close();
   });
 
