@@ -600,6 +600,8 @@ static int callback_agents(struct lws *wsi, enum lws_callback_reasons reason, vo
          * received after close"). Otherwise lws echoes the console's close, and nothing of ours
          * may be written after it.
          */
+        if (!c)
+            return 0;
         if (c->close_sent)
             return -1;
         c->peer_closed = true;

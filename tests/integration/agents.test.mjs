@@ -342,10 +342,13 @@ describe('session expiry, dead peers and drain', () => {
   it('tells consoles to reconnect elsewhere on SIGTERM: draining, then close 1012', async () => {
     const token = await tokenOf(stack, 'maria');
     const { ws } = await resumed(stack, token);
+    ws.answerClose = true; // like a browser, so the gateway sees its close answered
     const stopping = stack.gateway.stop();
     const m = await ws.next();
     assert.deepEqual(m, { type: 'draining', retry_ms: 1000 });
     assert.equal((await ws.whenClosed()).code, 1012);
+    await ws.socketEnded;
+    assert.equal(ws.closeFrames, 1, 'one close frame: the answer to it is not echoed');
     const r = await stopping;
     assert.equal(r.code, 0, stack.gateway.logs());
   });

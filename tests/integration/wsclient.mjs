@@ -14,6 +14,9 @@ export class WsConn {
     this.messages = [];
     this.waiters = [];
     this.closed = null; // { code, reason } once a close frame arrived or the socket ended
+    this.closeFrames = 0; // close frames received (RFC 6455 allows one)
+    this.answerClose = false; // answer the server's close with ours, as browsers do
+    this.socketEnded = new Promise((resolve) => socket.on('close', resolve));
     this.closeWaiters = [];
     socket.on('data', (d) => { this.buf = Buffer.concat([this.buf, d]); this.parse(); });
     socket.on('close', () => this.finish({ code: 1006, reason: '' }));
@@ -51,7 +54,10 @@ export class WsConn {
         }
       } else if (op === 8) {
         const code = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
+        this.closeFrames++;
+        if (this.closeFrames > 1) continue;
         this.finish({ code, reason: payload.subarray(2).toString() });
+        if (this.answerClose) this.sendFrame(8, payload.subarray(0, 2));
         this.socket.end();
       } else if (op === 9) {
         this.pings++;

@@ -40,7 +40,9 @@ export function launchBrowser() {
  * A new isolated context and page at 1280×720 in pt-BR.
  * @param {import('playwright-core').Browser} browser
  * @param {object} [options] viewport; ignoreHTTPSErrors (default true: the gateway's certificate
- *        comes from a development CA the browser does not know)
+ *        comes from a development CA the browser does not know); proxy (Playwright's context proxy,
+ *        e.g. { server: 'http://127.0.0.1:PORT' }: every connection of the page goes through it,
+ *        localhost included)
  */
 export async function newPage(browser, options = {}) {
   const context = await browser.newContext({
@@ -48,6 +50,7 @@ export async function newPage(browser, options = {}) {
     ignoreHTTPSErrors: options.ignoreHTTPSErrors ?? true,
     locale: 'pt-BR',
     timezoneId: 'America/Sao_Paulo',
+    ...(options.proxy ? { proxy: options.proxy } : {}),
   });
   return context.newPage();
 }

@@ -3,7 +3,10 @@
 // Every page records what the browser logged as an error, so that each test can require a clean
 // log.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { mkdir } from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 
 import { addAgent } from '../../integration/console.mjs';
@@ -39,9 +42,29 @@ export class AgentPage {
       if (m.type() === 'error') this.errors.push(`console: ${m.text()}`);
     });
     page.on('pageerror', (e) => this.errors.push(`uncaught: ${e.message}`));
+    /**
+     * Every JSON frame of the page's WebSockets, in order: {dir: 'sent'|'received', at (ms since
+     * epoch), frame}. For checking what the console asked and what the gateway gave (a resume's
+     * last_seq, an expires_at_ms); a test never acts through it.
+     */
+    this.frames = [];
+    page.on('websocket', (ws) => {
+      const record = (dir) => ({ payload }) => {
+        try {
+          this.frames.push({ dir, at: Date.now(), frame: JSON.parse(payload) });
+        } catch {
+          /* not JSON: not an ativa.v1 frame */
+        }
+      };
+      ws.on('framesent', record('sent'));
+      ws.on('framereceived', record('received'));
+    });
   }
 
-  /** Open the console in a new context of `browser` and log in as `agent` ({login, password}). */
+  /**
+   * Open the console in a new context of `browser` and log in as `agent` ({login, password});
+   * `options` go to newPage (viewport, proxy).
+   */
   static async login(browser, stack, agent, options = {}) {
     const p = new AgentPage(await newPage(browser, options));
     p.stack = stack;
@@ -134,4 +157,70 @@ export async function chooseOption(select, text) {
   }, text);
   assert.notEqual(value, null, `no option "${text}"`);
   await select.selectOption(value);
+}
+
+/**
+ * A network path a test can cut: an HTTP CONNECT proxy on 127.0.0.1 for a page's context
+ * (newPage / AgentPage.login option `proxy: { server: path.server }`). Every TCP connection of the
+ * page (TLS passes through untouched) is a tunnel the test can drop, while the gateway stays up.
+ *   cut()         destroys every open tunnel, both sides, as a network that fails does: the page
+ *                 sees its connections end without a WebSocket close frame (code 1006)
+ *   setDown(bool) while down, new tunnels are refused (502), so the page cannot reconnect
+ *   close()       stops the proxy and drops what is left
+ */
+export async function startCutPath() {
+  const tunnels = new Set();
+  let down = false;
+  const server = http.createServer((req, res) => {
+    res.writeHead(405).end(); // only CONNECT is proxied
+  });
+  server.on('connect', (req, client, head) => {
+    const m = /^([^:]+):(\d+)$/.exec(req.url);
+    if (down || !m) {
+      client.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    const upstream = net.connect(Number(m[2]), m[1] === 'localhost' ? '127.0.0.1' : m[1]);
+    const tunnel = { client, upstream };
+    tunnels.add(tunnel);
+    const drop = () => {
+      tunnels.delete(tunnel);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+    upstream.on('connect', () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head?.length) upstream.write(head);
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    server: `http://127.0.0.1:${server.address().port}`,
+    /** Open tunnels now. */
+    get open() {
+      return tunnels.size;
+    },
+    cut() {
+      const n = tunnels.size;
+      for (const t of [...tunnels]) {
+        t.client.destroy();
+        t.upstream.destroy();
+      }
+      tunnels.clear();
+      return n;
+    },
+    setDown(value) {
+      down = Boolean(value);
+    },
+    async close() {
+      this.cut();
+      server.close();
+      await once(server, 'close');
+    },
+  };
 }
