@@ -1,6 +1,6 @@
 // "Minhas conversas" and the line's shared queue, with unread counts, the window of each and
 // the action to take a queued conversation.
-import { byTestId, el, replace, show } from '../dom.js';
+import { byTestId, el, show } from '../dom.js';
 import { formatCountdown, formatNumber, PHASE_WORDS } from '../format.js';
 import { windowView } from '../state.js';
 
@@ -77,6 +77,44 @@ export function createConversations(app) {
     }
   }
 
+  // Items are kept by conversation id and redrawn only when something they show changed: an
+  // event about one conversation must not rebuild a queue of hundreds (the countdowns are
+  // updated in place by tick()).
+  const drawn = new Map(); // conversation id -> { key, li }
+
+  function itemKey(conv, queued) {
+    return JSON.stringify([
+      queued, conv.updated_ms, conv.phase, conv.window_open, conv.expires_at_ms, conv.owner?.id ?? null,
+      conv.owner?.name ?? null, conv.customer_name ?? null, conv.last_message?.text ?? null,
+      store.unread.get(conv.id) ?? 0, conv.id === store.shownId, app.live(), store.line(conv.line)?.label ?? null,
+      store.agent?.id ?? null,
+    ]);
+  }
+
+  /** Makes list's children the items of convs, in order, reusing the items already drawn. */
+  function sync(list, convs, queued, keep) {
+    const wanted = convs.map((c) => {
+      const key = itemKey(c, queued);
+      let d = drawn.get(c.id);
+      if (!d || d.key !== key) {
+        d = { key, li: item(c, queued) };
+        drawn.set(c.id, d);
+      }
+      keep.add(c.id);
+      return d.li;
+    });
+    let cur = list.firstChild;
+    for (const li of wanted) {
+      if (li === cur) cur = cur.nextSibling;
+      else list.insertBefore(li, cur);
+    }
+    while (cur) {
+      const next = cur.nextSibling;
+      cur.remove();
+      cur = next;
+    }
+  }
+
   function render() {
     const all = store.openConversations();
     // A conversation another agent took leaves an agent's screen; supervisors see them all.
@@ -84,11 +122,13 @@ export function createConversations(app) {
     const queued = all.filter((c) => !c.owner);
     const focused = document.activeElement?.dataset?.conversationId;
     const focusedTestId = document.activeElement?.dataset?.testid;
-    replace(mine, owned.map((c) => item(c, false)));
-    replace(queue, queued.map((c) => item(c, true)));
+    const keep = new Set();
+    sync(mine, owned, false, keep);
+    sync(queue, queued, true, keep);
+    for (const id of drawn.keys()) if (!keep.has(id)) drawn.delete(id);
     show(mineEmpty, owned.length === 0);
     show(queueEmpty, queued.length === 0);
-    if (focused) // re-rendering must not steal the keyboard focus
+    if (focused && document.activeElement === document.body) // a redrawn item must not lose the keyboard focus
       document.querySelector(`[data-testid="${focusedTestId}"][data-conversation-id="${focused}"]`)?.focus();
   }
 
