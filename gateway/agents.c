@@ -772,5 +772,7 @@ const struct ativa_route ativa_agents_route = {
     .protocol = {.name = ATIVA_PROTOCOL_NAME,
                  .callback = callback_agents,
                  .per_session_data_size = sizeof(struct conn),
-                 .rx_buffer_size = 0},
+                 .rx_buffer_size = 0,
+                 /* a whole fragment per socket write over HTTP/1.1 too (lws' default: 4 KiB) */
+                 .tx_packet_size = ATIVA_HTTP_TX_PACKET_BYTES},
 };
