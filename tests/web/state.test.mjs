@@ -72,16 +72,36 @@ test('delivery status only moves forward, and a failure keeps its reason', () =>
   assert.equal(s.messages.has(99), false);
 });
 
-test('template events change the offer of a loaded line only', () => {
+test('template events change the offer of every loaded line they name, and only those', () => {
   const s = new Store();
   const t = (name) => ({ name, language: 'pt_BR', text: 'x', slots: [], sendable: true });
-  s.applyEvent(ev(1, 'template', { line: 'L1', template: t('a'), offered: true }));
+  s.applyEvent(ev(1, 'template', { lines: ['L1'], template: t('a'), offered: true }));
   assert.equal(s.templatesOf('L1'), null, 'not loaded: the next templates.list has it');
   s.setTemplates('L1', [t('b')]);
-  s.applyEvent(ev(2, 'template', { line: 'L1', template: t('a'), offered: true }));
+  s.setTemplates('L2', [t('b')]);
+  s.setTemplates('L3', [t('b')]);
+  const notified = [];
+  s.subscribe((topic, detail) => topic === 'templates' && notified.push(detail.line));
+  s.applyEvent(ev(2, 'template', { lines: ['L1', 'L2'], template: t('a'), offered: true }));
   assert.deepEqual(s.templatesOf('L1').map((x) => x.name), ['a', 'b']);
-  s.applyEvent(ev(3, 'template', { line: 'L1', template: t('b'), offered: false }));
+  assert.deepEqual(s.templatesOf('L2').map((x) => x.name), ['a', 'b']);
+  assert.deepEqual(s.templatesOf('L3').map((x) => x.name), ['b'], 'a line of another WABA keeps its offer');
+  assert.deepEqual(notified, ['L1', 'L2']);
+  s.applyEvent(ev(3, 'template', { lines: ['L1'], template: t('b'), offered: false }));
   assert.deepEqual(s.templatesOf('L1').map((x) => x.name), ['a']);
+});
+
+test('a conversation another agent took leaves this agent\'s store, chat included', () => {
+  const s = new Store();
+  s.putConversation(conv({ id: 7, owner: null, updated_ms: 500 }));
+  s.putMessage(msg({ conversation_id: 7, seq: 1 }));
+  s.unread.set(7, 1);
+  s.show(7);
+  s.applyEvent(ev(1, 'conversation', { conversation: { id: 7, owner: { id: 4, name: 'João' }, queued: false } }));
+  assert.equal(s.conversations.has(7), false);
+  assert.equal(s.messages.has(7), false);
+  assert.equal(s.unread.has(7), false);
+  assert.equal(s.shownId, null);
 });
 
 test('a conversation.list snapshot drops conversations that ended, except the one on screen', () => {

@@ -152,6 +152,15 @@ export class Store {
       .sort((a, b) => (b.updated_ms ?? 0) - (a.updated_ms ?? 0));
   }
 
+  /** Drop a conversation this agent may no longer see, and what was held of it. */
+  forget(id) {
+    this.conversations.delete(id);
+    this.messages.delete(id);
+    this.previous.delete(id);
+    this.unread.delete(id);
+    if (this.shownId === id) this.shownId = null;
+  }
+
   show(id) {
     this.shownId = id;
     if (id != null) this.unread.delete(id);
@@ -180,7 +189,14 @@ export class Store {
     const d = frame.data ?? {};
     switch (frame.event) {
       case 'conversation':
-        if (this.putConversation(d.conversation)) this.notify('conversations', { id: d.conversation.id });
+        if (d.conversation?.queued === false && Number.isInteger(d.conversation.id)) {
+          // Another agent took a conversation of this agent's line: it leaves this screen.
+          this.forget(d.conversation.id);
+          this.notify('conversations', { id: d.conversation.id });
+          this.notify('messages', { id: d.conversation.id });
+        } else if (this.putConversation(d.conversation)) {
+          this.notify('conversations', { id: d.conversation.id });
+        }
         break;
       case 'message': {
         const m = d.message;
@@ -203,12 +219,14 @@ export class Store {
         break;
       }
       case 'template': {
-        const map = this.templates.get(d.line);
-        if (map && d.template) {
-          const key = `${d.template.name}|${d.template.language}`;
+        if (!d.template || !Array.isArray(d.lines)) break;
+        const key = `${d.template.name}|${d.template.language}`;
+        for (const line of d.lines) {
+          const map = this.templates.get(line);
+          if (!map) continue; // not loaded yet: templates.list will bring the current offer
           if (d.offered) map.set(key, d.template);
           else map.delete(key);
-          this.notify('templates', { line: d.line });
+          this.notify('templates', { line });
         }
         break;
       }
