@@ -232,6 +232,14 @@ describe('the seed, in the browser', () => {
     await maria.testId('nc-template-part').waitFor();
     const select = dialog.getByLabel('Escolher Modelo');
     await eventually(async () => (await select.locator('option').count()) > 1, { what: 'the templates' });
+    // Meta pauses a template while the pop-up is open: it leaves "Escolher Modelo" at once, and
+    // comes back when reinstated.
+    const offered = () => select.locator('option').allTextContents();
+    assert.ok((await offered()).some((o) => o.startsWith('retomar_contato')));
+    await stack.control('template-status', { name: 'retomar_contato', language: 'pt_BR', event: 'PAUSED' });
+    await eventually(async () => !(await offered()).some((o) => o.startsWith('retomar_contato')), { what: 'the paused template gone' });
+    await stack.control('template-status', { name: 'retomar_contato', language: 'pt_BR', event: 'REINSTATED' });
+    await eventually(async () => (await offered()).some((o) => o.startsWith('retomar_contato')), { what: 'the template back' });
     await chooseOption(select, 'lembrete_nome');
     await dialog.getByLabel('Campo {{nome}} do corpo').fill('Bruno');
     await dialog.getByLabel('Campo {{pedido}} do corpo').fill('4521');
