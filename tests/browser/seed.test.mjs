@@ -13,8 +13,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 
 import { buildDir, run } from '../integration/harness.mjs';
-import { launchBrowser } from './lib/browser.mjs';
-import { AgentPage, SHOW_TIMEOUT_MS, addAgent, chooseOption, eventually, startGateway, startStack } from './lib/console.mjs';
+import { launchBrowser, newPage } from './lib/browser.mjs';
+import { AgentPage, SHOW_TIMEOUT_MS, addAgent, chooseOption, consoleUrl, eventually, startGateway, startStack } from './lib/console.mjs';
 
 const LINE = '1001';
 const ANA = '5511987654321';
@@ -71,8 +71,8 @@ describe('the seed, in the browser', () => {
   it('logs in and shows the agent, the connection and an empty screen', async () => {
     if (process.env.ATIVA_SCREENSHOTS_DIR) {
       // The login screen, for the documentation only.
-      const p = new AgentPage(await (await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 720 } })).newPage());
-      await p.page.goto(`https://localhost:${stack.config.listen.port}/`);
+      const p = new AgentPage(await newPage(browser));
+      await p.page.goto(consoleUrl(stack));
       await p.testId('login-form').waitFor();
       await p.screenshot('login');
       await p.close();
